@@ -1,0 +1,357 @@
+//! Helpers for the integration tests and the tour: find the PHP and Python peers, run processes
+//! with bounded waits, pick ephemeral ports, and collect the interop matrix.
+//!
+//! Peers and skipping: without `php` or the project's Python venv a test prints `SKIP …` with the
+//! command that fixes it and passes — unless `REQUIRE_PEERS=1` (set by `scripts/test.sh` and CI
+//! after setup), where a missing peer is a failure.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The command that installs every peer (PHP, Python venv, RabbitMQ).
+pub const SETUP_HINT: &str = "scripts/setup.sh";
+
+/// The workspace root (the folder with the top `Cargo.toml`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("common/ lives inside the workspace")
+        .to_path_buf()
+}
+
+/// True when missing peers must fail the tests instead of skipping them.
+pub fn peers_required() -> bool {
+    std::env::var("REQUIRE_PEERS").is_ok_and(|v| v == "1")
+}
+
+/// Skips the calling test with a message, or fails it when peers are required.
+/// Use as `let Some(php) = php() else { return skip("php missing") };`.
+pub fn skip(why: &str) {
+    assert!(
+        !peers_required(),
+        "{why} (REQUIRE_PEERS=1; run {SETUP_HINT})"
+    );
+    println!("SKIP: {why} — run {SETUP_HINT} to install the peers");
+}
+
+/// A language a program of the interop matrix is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Rust,
+    Php,
+    Python,
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Lang::Rust => "Rust",
+            Lang::Php => "PHP",
+            Lang::Python => "Python",
+        })
+    }
+}
+
+/// The PHP interpreter, if it has the `zmq` and `msgpack` extensions.
+pub fn php() -> Option<PathBuf> {
+    let ok = Command::new("php")
+        .args(["-r", "exit(extension_loaded('zmq') && extension_loaded('msgpack') ? 0 : 1);"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then(|| PathBuf::from("php"))
+}
+
+/// The project's Python (`.venv/bin/python`, or `$PEER_PYTHON`) if it imports pyzmq, msgpack, pika.
+pub fn python() -> Option<PathBuf> {
+    let candidate = std::env::var_os("PEER_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
+    let ok = Command::new(&candidate)
+        .args(["-c", "import zmq, msgpack, pika"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then_some(candidate)
+}
+
+/// The interpreter for a peer language (`None` for Rust or when it is missing).
+pub fn interpreter(lang: Lang) -> Option<PathBuf> {
+    match lang {
+        Lang::Rust => None,
+        Lang::Php => php(),
+        Lang::Python => python(),
+    }
+}
+
+/// A command that runs the peer script `script` (a path relative to the calling crate, e.g.
+/// `peers/server.php`) with the right interpreter; `None` (after `skip`) if it is missing.
+pub fn peer_command(crate_dir: &str, lang: Lang, script: &str) -> Option<Command> {
+    let Some(interp) = interpreter(lang) else {
+        skip(&format!("{lang} peer interpreter missing for {script}"));
+        return None;
+    };
+    let mut cmd = Command::new(interp);
+    if lang == Lang::Python {
+        cmd.arg("-u"); // unbuffered: tests read its lines as they come
+    }
+    cmd.arg(Path::new(crate_dir).join(script));
+    Some(cmd)
+}
+
+/// A loopback TCP port that was free a moment ago (bind to port 0, read the port, release it).
+/// For programs that must be told their endpoint in advance, such as the PHP peers.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("the kernel hands out an ephemeral port")
+}
+
+/// `tcp://127.0.0.1:<free port>`.
+pub fn free_endpoint() -> String {
+    format!("tcp://127.0.0.1:{}", free_port())
+}
+
+/// A child process that is killed when dropped, whose stdout lines can be awaited with a
+/// deadline. stderr is collected too, for failure messages.
+#[derive(Debug)]
+pub struct Proc {
+    pub name: String,
+    child: std::process::Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+    stderr: Option<thread::JoinHandle<String>>,
+}
+
+impl Proc {
+    /// Starts `cmd` with piped stdout/stderr. `name` appears in failure messages.
+    pub fn spawn(name: impl Into<String>, cmd: &mut Command) -> Proc {
+        let name = name.into();
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name} ({cmd:?}): {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Some(thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        }));
+        Proc {
+            name,
+            child,
+            lines,
+            seen: Vec::new(),
+            stderr,
+        }
+    }
+
+    /// Waits up to `timeout` for a stdout line for which `want` is true, and returns it.
+    pub fn expect_line(
+        &mut self,
+        timeout: Duration,
+        want: impl Fn(&str) -> bool,
+    ) -> Result<String, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if want(&line) {
+                        return Ok(line);
+                    }
+                }
+                Err(_) => {
+                    return Err(format!(
+                        "{}: no matching line within {timeout:?}; stdout so far: {:?}",
+                        self.name, self.seen
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Collects stdout lines for `window` (for counting things over time).
+    pub fn lines_for(&mut self, window: Duration) -> Vec<String> {
+        let deadline = Instant::now() + window;
+        let mut got = Vec::new();
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(line.clone());
+            got.push(line);
+        }
+        got
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself; returns its status, all of its
+    /// stdout lines and its stderr. Kills it (and reports so) when the time is up.
+    pub fn finish(mut self, timeout: Duration) -> Finished {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
+                _ => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    break None;
+                }
+            }
+        };
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
+            self.seen.push(line);
+        }
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        Finished {
+            name: self.name.clone(),
+            status,
+            stdout: std::mem::take(&mut self.seen),
+            stderr,
+        }
+    }
+
+    /// Kills the process now (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The OS process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// What a finished (or killed) process left behind.
+#[derive(Debug)]
+pub struct Finished {
+    pub name: String,
+    /// `None` when it had to be killed at the deadline.
+    pub status: Option<ExitStatus>,
+    pub stdout: Vec<String>,
+    pub stderr: String,
+}
+
+impl Finished {
+    /// `Ok(stdout lines)` when it exited 0 in time, else a message with everything it printed.
+    pub fn success(self) -> Result<Vec<String>, String> {
+        match self.status {
+            Some(s) if s.success() => Ok(self.stdout),
+            other => Err(format!(
+                "{} {}; stdout: {:?}; stderr: {}",
+                self.name,
+                match other {
+                    Some(s) => format!("exited with {s}"),
+                    None => "did not finish in time (killed)".to_string(),
+                },
+                self.stdout,
+                self.stderr.trim()
+            )),
+        }
+    }
+}
+
+/// Runs `cmd` to completion within `timeout` (killing it after) and returns what it left.
+pub fn run(name: impl Into<String>, cmd: &mut Command, timeout: Duration) -> Finished {
+    Proc::spawn(name, cmd).finish(timeout)
+}
+
+/// The interop matrix of one section: every client implementation against every server
+/// implementation. Record each pair, then `assert_all_ok` prints the table and fails on any
+/// broken pair (listing them all, not only the first).
+#[derive(Debug)]
+pub struct Matrix {
+    title: String,
+    rows: Vec<(String, String, Result<(), String>)>,
+}
+
+impl Matrix {
+    pub fn new(title: impl Into<String>) -> Matrix {
+        Matrix {
+            title: title.into(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Records the outcome of `client` talking to `server`.
+    pub fn record(&mut self, client: impl ToString, server: impl ToString, outcome: Result<(), String>) {
+        self.rows.push((client.to_string(), server.to_string(), outcome));
+    }
+
+    /// The table as text: one row per client, one column per server, `ok` / `FAIL`.
+    pub fn table(&self) -> String {
+        let mut clients: Vec<&str> = Vec::new();
+        let mut servers: Vec<&str> = Vec::new();
+        for (c, s, _) in &self.rows {
+            if !clients.contains(&c.as_str()) {
+                clients.push(c);
+            }
+            if !servers.contains(&s.as_str()) {
+                servers.push(s);
+            }
+        }
+        let width = clients.iter().chain(&servers).map(|s| s.len()).max().unwrap_or(0).max(14) + 2;
+        let mut out = format!("\n{}\n{:width$}", self.title, "client \\ server");
+        for s in &servers {
+            out.push_str(&format!("{s:width$}"));
+        }
+        out.push('\n');
+        for c in &clients {
+            out.push_str(&format!("{c:width$}"));
+            for s in &servers {
+                let cell = self
+                    .rows
+                    .iter()
+                    .find(|(rc, rs, _)| rc == c && rs == s)
+                    .map_or("-", |(_, _, r)| if r.is_ok() { "ok" } else { "FAIL" });
+                out.push_str(&format!("{cell:width$}"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Prints the table and panics listing every broken pair.
+    pub fn assert_all_ok(&self) {
+        println!("{}", self.table());
+        let broken: Vec<String> = self
+            .rows
+            .iter()
+            .filter_map(|(c, s, r)| r.as_ref().err().map(|e| format!("{c} -> {s}: {e}")))
+            .collect();
+        assert!(broken.is_empty(), "broken pairs:\n{}", broken.join("\n"));
+        assert!(!self.rows.is_empty(), "{}: no pair was tried", self.title);
+    }
+}

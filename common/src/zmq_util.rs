@@ -1,0 +1,52 @@
+//! ZeroMQ helpers every section needs: a receive that gives up after a deadline, and a bind to
+//! an ephemeral port for tests and the tour.
+//!
+//! Why a deadline? A plain `recv()` blocks forever if the peer never answers — the classic
+//! "my REQ client hangs" of the tutorial. Polling first lets the program say what went wrong.
+
+use std::time::Duration;
+
+/// Why a client gave up; the text is meant for a person at a terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("no reply from {endpoint} within {} — is {partner} running?", crate::endpoints::human(*.timeout))]
+    NoReply {
+        endpoint: String,
+        timeout: Duration,
+        partner: &'static str,
+    },
+    #[error(transparent)]
+    Zmq(#[from] zmq::Error),
+}
+
+/// Waits up to `timeout` for a whole (multipart) message; `Ok(None)` when nothing came.
+pub fn recv_multipart_timeout(
+    socket: &zmq::Socket,
+    timeout: Duration,
+) -> Result<Option<Vec<Vec<u8>>>, zmq::Error> {
+    let millis = i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
+    if socket.poll(zmq::POLLIN, millis)? == 0 {
+        return Ok(None);
+    }
+    socket.recv_multipart(0).map(Some)
+}
+
+/// Waits up to `timeout` for a single-frame message (extra frames are joined, never silently
+/// dropped: a multipart reply where one frame was expected is a peer bug worth seeing).
+pub fn recv_timeout(socket: &zmq::Socket, timeout: Duration) -> Result<Option<Vec<u8>>, zmq::Error> {
+    Ok(recv_multipart_timeout(socket, timeout)?.map(|frames| frames.concat()))
+}
+
+/// Binds `socket` to a free port on loopback and returns the endpoint it got
+/// (`tcp://127.0.0.1:*` asks the kernel for any free port).
+pub fn bind_ephemeral(socket: &zmq::Socket) -> Result<String, zmq::Error> {
+    socket.bind("tcp://127.0.0.1:*")?;
+    last_endpoint(socket)
+}
+
+/// The endpoint a socket last bound, as text.
+pub fn last_endpoint(socket: &zmq::Socket) -> Result<String, zmq::Error> {
+    socket
+        .get_last_endpoint()?
+        .map_err(|_| zmq::Error::EINVAL)
+}
