@@ -59,7 +59,10 @@ impl std::fmt::Display for Lang {
 /// The PHP interpreter, if it has the `zmq` and `msgpack` extensions.
 pub fn php() -> Option<PathBuf> {
     let ok = Command::new("php")
-        .args(["-r", "exit(extension_loaded('zmq') && extension_loaded('msgpack') ? 0 : 1);"])
+        .args([
+            "-r",
+            "exit(extension_loaded('zmq') && extension_loaded('msgpack') ? 0 : 1);",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -103,6 +106,21 @@ pub fn peer_command(crate_dir: &str, lang: Lang, script: &str) -> Option<Command
     }
     cmd.arg(Path::new(crate_dir).join(script));
     Some(cmd)
+}
+
+/// The command for one implementation of a role in the interop matrix: the Rust binary at
+/// `rust_bin` (pass `env!("CARGO_BIN_EXE_<name>")`) or the `lang` peer script `script` of the
+/// crate at `crate_dir`. `None` (after [`skip`]) when the interpreter is missing.
+pub fn implementation(
+    lang: Lang,
+    rust_bin: &str,
+    crate_dir: &str,
+    script: &str,
+) -> Option<Command> {
+    match lang {
+        Lang::Rust => Some(Command::new(rust_bin)),
+        _ => peer_command(crate_dir, lang, script),
+    }
 }
 
 /// A loopback TCP port that was free a moment ago (bind to port 0, read the port, release it).
@@ -306,8 +324,14 @@ impl Matrix {
     }
 
     /// Records the outcome of `client` talking to `server`.
-    pub fn record(&mut self, client: impl ToString, server: impl ToString, outcome: Result<(), String>) {
-        self.rows.push((client.to_string(), server.to_string(), outcome));
+    pub fn record(
+        &mut self,
+        client: impl ToString,
+        server: impl ToString,
+        outcome: Result<(), String>,
+    ) {
+        self.rows
+            .push((client.to_string(), server.to_string(), outcome));
     }
 
     /// The table as text: one row per client, one column per server, `ok` / `FAIL`.
@@ -322,7 +346,14 @@ impl Matrix {
                 servers.push(s);
             }
         }
-        let width = clients.iter().chain(&servers).map(|s| s.len()).max().unwrap_or(0).max(14) + 2;
+        let width = clients
+            .iter()
+            .chain(&servers)
+            .map(|s| s.len())
+            .max()
+            .unwrap_or(0)
+            .max(14)
+            + 2;
         let mut out = format!("\n{}\n{:width$}", self.title, "client \\ server");
         for s in &servers {
             out.push_str(&format!("{s:width$}"));

@@ -33,7 +33,10 @@ pub fn recv_multipart_timeout(
 
 /// Waits up to `timeout` for a single-frame message (extra frames are joined, never silently
 /// dropped: a multipart reply where one frame was expected is a peer bug worth seeing).
-pub fn recv_timeout(socket: &zmq::Socket, timeout: Duration) -> Result<Option<Vec<u8>>, zmq::Error> {
+pub fn recv_timeout(
+    socket: &zmq::Socket,
+    timeout: Duration,
+) -> Result<Option<Vec<u8>>, zmq::Error> {
     Ok(recv_multipart_timeout(socket, timeout)?.map(|frames| frames.concat()))
 }
 
@@ -46,7 +49,5 @@ pub fn bind_ephemeral(socket: &zmq::Socket) -> Result<String, zmq::Error> {
 
 /// The endpoint a socket last bound, as text.
 pub fn last_endpoint(socket: &zmq::Socket) -> Result<String, zmq::Error> {
-    socket
-        .get_last_endpoint()?
-        .map_err(|_| zmq::Error::EINVAL)
+    socket.get_last_endpoint()?.map_err(|_| zmq::Error::EINVAL)
 }

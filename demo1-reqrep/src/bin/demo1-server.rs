@@ -1,0 +1,39 @@
+//! demo1-server — ZeroMQ REP echo server (section 1, request/reply).
+//!
+//! Binds `tcp://127.0.0.1:5555` (REP), prints `Get message: <text>` for each request and sends
+//! the same frame back. Terminal 1: `cargo run -p demo1-reqrep`;
+//! terminal 2: `cargo run -p demo1-reqrep --bin demo1-client` (or `php peers/client.php`).
+
+use std::sync::atomic::AtomicBool;
+
+use clap::Parser;
+
+/// ZeroMQ REP echo server: answers every request with the same bytes.
+/// Partner: demo1-client (or the tutorial's client.php).
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Args {
+    /// Endpoint to bind. The default is loopback only; use 'tcp://*:5555' to share the server
+    /// with a classroom over Wi-Fi.
+    #[arg(long, default_value = common::endpoints::ZMQ_BIND)]
+    bind: String,
+}
+
+fn main() -> anyhow::Result<()> {
+    common::logging::init();
+    let args = Args::parse();
+
+    let context = zmq::Context::new();
+    let socket = context.socket(zmq::REP)?;
+    socket.bind(&args.bind).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot bind {}: {e} (is another server running?)",
+            args.bind
+        )
+    })?;
+    tracing::info!(endpoint = %args.bind, "demo1-server listening (Ctrl-C to stop)");
+
+    static SHUTDOWN: AtomicBool = AtomicBool::new(false);
+    demo1_reqrep::serve(&socket, &mut std::io::stdout(), &SHUTDOWN)?;
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! Section 1 over real sockets: the echo contract byte for byte, bad input, and the interop
+//! matrix (Rust and PHP clients × Rust and PHP servers).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use common::testing::{implementation, Lang, Matrix, Proc};
+use common::zmq_util::{bind_ephemeral, recv_multipart_timeout};
+
+const WAIT: Duration = Duration::from_secs(10);
+const CRATE: &str = env!("CARGO_MANIFEST_DIR");
+
+/// An in-process echo server on an ephemeral port; stopped when dropped.
+struct Server {
+    endpoint: String,
+    shutdown: Arc<AtomicBool>,
+    console: Option<thread::JoinHandle<Vec<u8>>>,
+}
+
+impl Server {
+    fn start() -> Server {
+        let context = zmq::Context::new();
+        let socket = context.socket(zmq::REP).unwrap();
+        let endpoint = bind_ephemeral(&socket).unwrap();
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let flag = shutdown.clone();
+        let console = thread::spawn(move || {
+            let mut console = Vec::new();
+            demo1_reqrep::serve(&socket, &mut console, &flag).unwrap();
+            console
+        });
+        Server {
+            endpoint,
+            shutdown,
+            console: Some(console),
+        }
+    }
+
+    /// Stops the server and returns what it printed.
+    fn stop(mut self) -> String {
+        self.shutdown.store(true, Ordering::Relaxed);
+        let console = self.console.take().unwrap().join().unwrap();
+        String::from_utf8(console).unwrap()
+    }
+}
+
+fn req(endpoint: &str) -> zmq::Socket {
+    let socket = zmq::Context::new().socket(zmq::REQ).unwrap();
+    socket.set_linger(0).unwrap();
+    socket.connect(endpoint).unwrap();
+    socket
+}
+
+fn call(endpoint: &str, frames: &[&[u8]]) -> Vec<Vec<u8>> {
+    let socket = req(endpoint);
+    socket.send_multipart(frames, 0).unwrap();
+    recv_multipart_timeout(&socket, WAIT)
+        .unwrap()
+        .expect("the server replies in time")
+}
+
+#[test]
+fn echoes_the_tutorial_greeting_byte_for_byte() {
+    let server = Server::start();
+    let reply = call(&server.endpoint, &[b"hello there!"]);
+    assert_eq!(
+        reply,
+        vec![b"hello there!".to_vec()],
+        "one frame, the same 12 bytes"
+    );
+    assert_eq!(server.stop(), "Get message: hello there!\n");
+}
+
+#[test]
+fn bad_input_gets_a_reply_and_the_server_keeps_serving() {
+    let server = Server::start();
+
+    // Several frames where one is expected: a single-frame error, not a crash.
+    let reply = call(&server.endpoint, &[b"a", b"b", b"c"]);
+    assert_eq!(
+        reply,
+        vec![b"error: expected a single frame, got 3 frames".to_vec()]
+    );
+
+    // Binary garbage that is not UTF-8 is still a valid echo request: same bytes back.
+    let garbage: &[u8] = &[0xff, 0x00, 0xfe, 0x80, b'\n'];
+    assert_eq!(call(&server.endpoint, &[garbage]), vec![garbage.to_vec()]);
+
+    // Raw bytes that are not even ZMTP: libzmq drops that connection, the server goes on.
+    let addr = server.endpoint.trim_start_matches("tcp://").to_string();
+    let mut raw = std::net::TcpStream::connect(&addr).unwrap();
+    std::io::Write::write_all(&mut raw, &[0xde, 0xad, 0xbe, 0xef].repeat(64)).unwrap();
+    drop(raw);
+
+    assert_eq!(
+        call(&server.endpoint, &[b"still there?"]),
+        vec![b"still there?".to_vec()]
+    );
+    let console = server.stop();
+    assert!(
+        console.ends_with("Get message: still there?\n"),
+        "{console}"
+    );
+}
+
+#[test]
+fn client_gives_up_with_a_clear_message_when_no_server_runs() {
+    let endpoint = common::testing::free_endpoint();
+    let out = common::testing::run(
+        "demo1-client",
+        std::process::Command::new(env!("CARGO_BIN_EXE_demo1-client")).args([
+            "--connect",
+            &endpoint,
+            "--timeout",
+            "300ms",
+        ]),
+        WAIT,
+    );
+    assert!(
+        out.status.is_some_and(|s| !s.success()),
+        "non-zero exit: {out:?}"
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "no reply from {endpoint} within 300 ms — is demo1-server running?"
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Starts the server of `lang` on `endpoint`: Rust takes `--bind`, the peers `ZMQ_ENDPOINT`.
+fn start_server(lang: Lang, endpoint: &str) -> Option<Proc> {
+    let mut cmd = implementation(
+        lang,
+        env!("CARGO_BIN_EXE_demo1-server"),
+        CRATE,
+        "peers/server.php",
+    )?;
+    match lang {
+        Lang::Rust => cmd.args(["--bind", endpoint]),
+        _ => cmd.env("ZMQ_ENDPOINT", endpoint),
+    };
+    Some(Proc::spawn(format!("{lang} server"), &mut cmd))
+}
+
+/// The client of `lang` aimed at `endpoint`.
+fn client(lang: Lang, endpoint: &str) -> Option<std::process::Command> {
+    let mut cmd = implementation(
+        lang,
+        env!("CARGO_BIN_EXE_demo1-client"),
+        CRATE,
+        "peers/client.php",
+    )?;
+    match lang {
+        Lang::Rust => cmd.args(["--connect", endpoint, "--timeout", "10s"]),
+        _ => cmd.env("ZMQ_ENDPOINT", endpoint),
+    };
+    Some(cmd)
+}
+
+#[test]
+fn interop_matrix_every_client_against_every_server() {
+    let mut matrix = Matrix::new("demo1 request/reply: client × server");
+    for server_lang in [Lang::Rust, Lang::Php] {
+        for client_lang in [Lang::Rust, Lang::Php] {
+            let endpoint = common::testing::free_endpoint();
+            let Some(mut server) = start_server(server_lang, &endpoint) else {
+                return;
+            };
+            let Some(mut client) = client(client_lang, &endpoint) else {
+                return;
+            };
+            let outcome = common::testing::run(format!("{client_lang} client"), &mut client, WAIT)
+                .success()
+                .and_then(|lines| {
+                    if lines == ["Get back message: hello there!"] {
+                        Ok(())
+                    } else {
+                        Err(format!("client printed {lines:?}"))
+                    }
+                })
+                .and_then(|()| {
+                    server
+                        .expect_line(WAIT, |l| l == "Get message: hello there!")
+                        .map(drop)
+                });
+            matrix.record(client_lang, server_lang, outcome);
+        }
+    }
+    matrix.assert_all_ok();
+}
