@@ -1,0 +1,129 @@
+//! Section 2 over real sockets: every client (Rust, Python, PHP) against every server (Rust,
+//! PHP), and the tutorial's question — the server starts seconds after the client.
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::testing::{free_endpoint, implementation, Lang, Matrix, Proc};
+
+const WAIT: Duration = Duration::from_secs(15);
+const CRATE: &str = env!("CARGO_MANIFEST_DIR");
+/// Section 1's PHP peers are the tutorial's PHP side of this section too.
+const DEMO1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../demo1-reqrep");
+
+/// The server of `lang` on `endpoint` (Rust: demo2-server; PHP: the tutorial's echo server.php).
+fn server(lang: Lang, endpoint: &str) -> Option<Proc> {
+    let mut cmd = implementation(
+        lang,
+        env!("CARGO_BIN_EXE_demo2-server"),
+        DEMO1,
+        "peers/server.php",
+    )?;
+    match lang {
+        Lang::Rust => cmd.args(["--bind", endpoint]),
+        _ => cmd.env("ZMQ_ENDPOINT", endpoint),
+    };
+    Some(Proc::spawn(format!("{lang} server"), &mut cmd))
+}
+
+/// The client of `lang` aimed at `endpoint`, and the text it sends.
+fn client(lang: Lang, endpoint: &str) -> Option<(Command, &'static str)> {
+    let (mut cmd, sends) = match lang {
+        Lang::Rust => (Command::new(env!("CARGO_BIN_EXE_demo2-client")), "hello"),
+        Lang::Python => (implementation(lang, "", CRATE, "peers/client.py")?, "hello"),
+        Lang::Php => (
+            implementation(lang, "", DEMO1, "peers/client.php")?,
+            "hello there!",
+        ),
+    };
+    match lang {
+        Lang::Rust => cmd.args(["--connect", endpoint, "--timeout", "15s"]),
+        _ => cmd.env("ZMQ_ENDPOINT", endpoint),
+    };
+    Some((cmd, sends))
+}
+
+/// Checks one exchange: the client printed the echo, the server printed the request.
+fn check(client: &mut Proc, server: &mut Proc, sends: &str) -> Result<(), String> {
+    client.expect_line(WAIT, |l| l == format!("Get back message: {sends}"))?;
+    server.expect_line(WAIT, |l| l == format!("Get message: {sends}"))?;
+    Ok(())
+}
+
+#[test]
+fn interop_matrix_every_client_against_every_server() {
+    let mut matrix = Matrix::new("demo2 polyglot request/reply: client × server");
+    for server_lang in [Lang::Rust, Lang::Php] {
+        for client_lang in [Lang::Rust, Lang::Python, Lang::Php] {
+            let endpoint = free_endpoint();
+            let Some(mut srv) = server(server_lang, &endpoint) else {
+                return;
+            };
+            let Some((mut cmd, sends)) = client(client_lang, &endpoint) else {
+                return;
+            };
+            let mut cli = Proc::spawn(format!("{client_lang} client"), &mut cmd);
+            matrix.record(client_lang, server_lang, check(&mut cli, &mut srv, sends));
+        }
+    }
+    matrix.assert_all_ok();
+}
+
+/// The tutorial's question: the client sends before any server exists; the server comes up
+/// two seconds later; the queued request is delivered and answered.
+fn late_server(client_lang: Lang) {
+    let endpoint = free_endpoint();
+    let Some((mut cmd, sends)) = client(client_lang, &endpoint) else {
+        return;
+    };
+    let mut cli = Proc::spawn(format!("{client_lang} client"), &mut cmd);
+
+    let early = cli.lines_for(Duration::from_secs(2));
+    assert!(
+        early.is_empty(),
+        "no server yet, so no reply yet: {early:?}"
+    );
+
+    let Some(mut srv) = server(Lang::Rust, &endpoint) else {
+        return;
+    };
+    check(&mut cli, &mut srv, sends).unwrap();
+    let done = cli.finish(WAIT);
+    assert!(done.status.is_some_and(|s| s.success()), "{done:?}");
+}
+
+#[test]
+fn late_server_rust_client_still_gets_its_reply() {
+    late_server(Lang::Rust);
+}
+
+#[test]
+fn late_server_python_client_still_gets_its_reply() {
+    late_server(Lang::Python);
+}
+
+#[test]
+fn late_server_php_client_still_gets_its_reply() {
+    late_server(Lang::Php);
+}
+
+#[test]
+fn client_explains_a_missing_server_after_its_timeout() {
+    let endpoint = free_endpoint();
+    let out = common::testing::run(
+        "demo2-client",
+        Command::new(env!("CARGO_BIN_EXE_demo2-client")).args([
+            "--connect",
+            &endpoint,
+            "--timeout",
+            "500ms",
+        ]),
+        WAIT,
+    );
+    assert!(out.status.is_some_and(|s| !s.success()), "{out:?}");
+    assert!(
+        out.stderr.contains("is demo2-server running?"),
+        "{}",
+        out.stderr
+    );
+}

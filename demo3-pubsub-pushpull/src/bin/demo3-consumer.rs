@@ -1,0 +1,51 @@
+//! demo3-consumer — ZeroMQ SUB subscriber (section 3, publish/subscribe).
+//!
+//! Connects to `tcp://localhost:5555` (SUB), subscribes to every message (or `--prefix`) and
+//! prints `Get date: <date>`. Terminal 1: `cargo run -p demo3-pubsub-pushpull` (or
+//! `php peers/producer.php`); terminal 2: `cargo run -p demo3-pubsub-pushpull --bin demo3-consumer`.
+
+use std::time::Duration;
+
+use clap::Parser;
+use demo3_pubsub_pushpull::Receiver;
+
+/// ZeroMQ SUB socket that prints every date the producer publishes. Partner: demo3-producer.
+/// It misses what was published before it joined (the slow-joiner effect).
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Args {
+    /// Endpoint of the producer.
+    #[arg(long, default_value = common::endpoints::ZMQ_CONNECT)]
+    connect: String,
+    /// Only receive messages that start with these bytes (default: everything).
+    #[arg(long, default_value = "")]
+    prefix: String,
+    /// Stop after this many messages (default: run until Ctrl-C).
+    #[arg(long)]
+    count: Option<u64>,
+    /// Give up when nothing arrives for this long (e.g. 5, 2.5s, 500ms).
+    #[arg(long, default_value = "5s", value_parser = common::parse_duration)]
+    timeout: Duration,
+}
+
+fn main() -> anyhow::Result<()> {
+    common::logging::init();
+    let args = Args::parse();
+
+    let context = zmq::Context::new();
+    let subscriber = context.socket(zmq::SUB)?;
+    subscriber.connect(&args.connect)?;
+    // A SUB socket receives nothing until it subscribes; "" means every message.
+    subscriber.set_subscribe(args.prefix.as_bytes())?;
+
+    let receiver = Receiver {
+        prefix: "Get date: ",
+        work: Duration::ZERO,
+        count: args.count,
+        timeout: args.timeout,
+        endpoint: args.connect,
+        partner: "demo3-producer",
+    };
+    receiver.run(&subscriber, &mut std::io::stdout())?;
+    Ok(())
+}

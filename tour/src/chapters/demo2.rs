@@ -1,0 +1,72 @@
+//! Chapter demo2 — the same request/reply across languages, and a server that starts late.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use common::zmq_util::recv_timeout;
+
+use super::{Background, Chapter};
+use crate::narrator::Narrator;
+
+pub const CHAPTER: Chapter = Chapter {
+    name: "demo2",
+    title: "polyglot request/reply, and a server that starts after the client",
+    needs: &[],
+    run,
+};
+
+/// How long the tour lets the client wait before it starts the server.
+const HEAD_START: Duration = Duration::from_millis(1500);
+
+fn run(n: &mut Narrator) -> anyhow::Result<()> {
+    n.say(
+        "The tutorial points a Python REQ client (it sends the bytes `hello`) at the PHP echo\n\
+         server. The bytes on the wire do not depend on the language, so any pair works —\n\
+         the test suite runs every Rust/Python/PHP client against every Rust/PHP server.",
+    );
+    n.question("What happens if the server comes up after the request was already sent?");
+
+    let endpoint = common::testing::free_endpoint();
+    let context = zmq::Context::new();
+    let client = context.socket(zmq::REQ)?;
+    client.set_linger(0)?;
+    n.step(&format!(
+        "demo2-client connects to {endpoint} — nothing listens there yet"
+    ));
+    client.connect(&endpoint)?;
+    n.step("it sends `hello` anyway: send() returns at once, the message waits inside the socket");
+    client.send(demo2_polyglot::MESSAGE.as_bytes(), 0)?;
+    n.wire("queued request", demo2_polyglot::MESSAGE.as_bytes());
+
+    let started = Instant::now();
+    let early = recv_timeout(&client, HEAD_START)?;
+    anyhow::ensure!(early.is_none(), "a reply arrived before any server existed");
+    n.say(&format!(
+        "… {} ms later, still no reply (no server)",
+        started.elapsed().as_millis()
+    ));
+
+    n.step(&format!("demo2-server binds {endpoint} now"));
+    let server_socket = context.socket(zmq::REP)?;
+    server_socket.bind(&endpoint)?;
+    let _server = Background::spawn(move |shutdown| {
+        let mut console = Narrator::console_writer("demo2-server");
+        if let Err(e) = demo1_reqrep::serve(&server_socket, &mut console, shutdown) {
+            eprintln!("demo2-server stopped: {e}");
+        }
+    });
+
+    let reply = recv_timeout(&client, Duration::from_secs(10))?
+        .context("the queued request was never answered")?;
+    n.console(
+        "demo2-client",
+        &format!("Get back message: {}", String::from_utf8_lossy(&reply)),
+    );
+    n.answer(&format!(
+        "The reply arrived {} ms after the send. The REQ socket kept reconnecting in the background\n\
+         (every 100 ms, ZMQ_RECONNECT_IVL) and delivered the queued request once the server bound.\n\
+         A client only needs a timeout long enough for that wait: demo2-client waits 30 s.",
+        started.elapsed().as_millis()
+    ));
+    Ok(())
+}
