@@ -9,10 +9,11 @@ use std::time::Duration;
 use crate::narrator::Narrator;
 
 mod demo1;
+mod demo2;
 
 /// Every chapter, in the order of the tutorial.
 pub fn all() -> Vec<Chapter> {
-    vec![demo1::CHAPTER]
+    vec![demo1::CHAPTER, demo2::CHAPTER]
 }
 
 /// One section of the tutorial, told by the tour.
