@@ -10,10 +10,11 @@ use crate::narrator::Narrator;
 
 mod demo1;
 mod demo2;
+mod demo3;
 
 /// Every chapter, in the order of the tutorial.
 pub fn all() -> Vec<Chapter> {
-    vec![demo1::CHAPTER, demo2::CHAPTER]
+    vec![demo1::CHAPTER, demo2::CHAPTER, demo3::CHAPTER]
 }
 
 /// One section of the tutorial, told by the tour.

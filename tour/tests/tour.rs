@@ -1,0 +1,77 @@
+//! The tour as a student runs it: every chapter passes (run side by side, each in its own
+//! process), `--list` names them, and an unknown section is an error.
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::testing::{run, Proc};
+
+const TOUR: &str = env!("CARGO_BIN_EXE_tour");
+
+fn chapter_names() -> Vec<String> {
+    let lines = run(
+        "tour --list",
+        Command::new(TOUR).arg("--list"),
+        Duration::from_secs(30),
+    )
+    .success()
+    .unwrap();
+    lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn every_chapter_of_the_tour_passes() {
+    let names = chapter_names();
+    assert!(names.len() >= 3, "chapters: {names:?}");
+    let running: Vec<(String, Proc)> = names
+        .iter()
+        .map(|name| {
+            let proc = Proc::spawn(
+                format!("tour --section {name}"),
+                Command::new(TOUR).args(["--section", name]),
+            );
+            (name.clone(), proc)
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for (name, proc) in running {
+        let done = proc.finish(Duration::from_secs(180));
+        let ok = done.status.is_some_and(|s| s.success());
+        let summary = done.stdout.last().cloned().unwrap_or_default();
+        let skipped = done.stdout.iter().any(|l| l.contains("SKIPPED:"));
+        if skipped {
+            // A skip is fine for a student, not in CI where setup.sh installed everything.
+            common::testing::skip(&format!("tour chapter {name} skipped: {:?}", done.stdout));
+        } else if !ok || summary != "tour: 1 passed, 0 failed, 0 skipped" {
+            failures.push(format!(
+                "{name}: {summary}\n{}\n{}",
+                done.stdout.join("\n"),
+                done.stderr
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "failing chapters:\n{}",
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn an_unknown_section_is_an_error_that_lists_the_chapters() {
+    let done = run(
+        "tour",
+        Command::new(TOUR).args(["--section", "nope"]),
+        Duration::from_secs(30),
+    );
+    assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
+    assert!(
+        done.stderr
+            .contains("no chapter named \"nope\"; chapters: demo1, demo2"),
+        "{}",
+        done.stderr
+    );
+}
