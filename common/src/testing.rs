@@ -132,6 +132,23 @@ pub fn free_port() -> u16 {
         .expect("the kernel hands out an ephemeral port")
 }
 
+/// Holds the tutorial's own port for one test at a time, across every test process of the
+/// workspace (a file lock in the temp dir), for the tests that run the programs at their
+/// defaults. Returns `None` (after [`skip`]) when something else already listens on the port.
+pub fn lock_default_port(port: u16) -> Option<std::fs::File> {
+    let path = std::env::temp_dir().join(format!("rpc-tutorial-port-{port}.lock"));
+    let file = std::fs::File::create(&path).expect("the temp dir is writable");
+    file.lock().expect("flock on the port lock file");
+    // Under the lock, the port must be free: if not, a server outside the tests has it.
+    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        skip(&format!(
+            "port {port} is busy (a tutorial server already running?)"
+        ));
+        return None;
+    }
+    Some(file)
+}
+
 /// `tcp://127.0.0.1:<free port>`.
 pub fn free_endpoint() -> String {
     format!("tcp://127.0.0.1:{}", free_port())

@@ -192,3 +192,38 @@ fn interop_matrix_every_client_against_every_server() {
     }
     matrix.assert_all_ok();
 }
+
+/// The tutorial's scripts as they are — no endpoint given anywhere — against our programs, also
+/// with no flags: the defaults (port 5555, loopback bind, `localhost` connect) must line up.
+#[test]
+fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
+    let Some(_port) = common::testing::lock_default_port(common::endpoints::ZMQ_PORT) else {
+        return;
+    };
+    let Some(mut php_client) = implementation(Lang::Php, "", CRATE, "peers/client.php") else {
+        return;
+    };
+    let Some(mut php_server) = implementation(Lang::Php, "", CRATE, "peers/server.php") else {
+        return;
+    };
+
+    let rust_server = Proc::spawn(
+        "demo1-server",
+        &mut std::process::Command::new(env!("CARGO_BIN_EXE_demo1-server")),
+    );
+    let lines = common::testing::run("php client", &mut php_client, WAIT)
+        .success()
+        .unwrap();
+    assert_eq!(lines, ["Get back message: hello there!"]);
+    drop(rust_server);
+
+    let mut server = Proc::spawn("php server", &mut php_server);
+    let mut rust_client = std::process::Command::new(env!("CARGO_BIN_EXE_demo1-client"));
+    let lines = common::testing::run("demo1-client", rust_client.args(["--timeout", "10s"]), WAIT)
+        .success()
+        .unwrap();
+    assert_eq!(lines, ["Get back message: hello there!"]);
+    server
+        .expect_line(WAIT, |l| l == "Get message: hello there!")
+        .unwrap();
+}

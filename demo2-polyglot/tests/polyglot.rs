@@ -127,3 +127,41 @@ fn client_explains_a_missing_server_after_its_timeout() {
         out.stderr
     );
 }
+
+/// The tutorial's Python client as it is (no endpoint given) against `demo2-server` with no
+/// flags, then `demo2-client` with no flags against the tutorial's PHP server: port 5555 both ways.
+#[test]
+fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
+    let Some(_port) = common::testing::lock_default_port(common::endpoints::ZMQ_PORT) else {
+        return;
+    };
+    let Some(mut py_client) = implementation(Lang::Python, "", CRATE, "peers/client.py") else {
+        return;
+    };
+    let Some(mut php_server) = implementation(Lang::Php, "", DEMO1, "peers/server.php") else {
+        return;
+    };
+
+    let rust_server = Proc::spawn(
+        "demo2-server",
+        &mut Command::new(env!("CARGO_BIN_EXE_demo2-server")),
+    );
+    let lines = common::testing::run("python client", &mut py_client, WAIT)
+        .success()
+        .unwrap();
+    assert_eq!(lines, ["Get back message: hello"]);
+    drop(rust_server);
+
+    let mut server = Proc::spawn("php server", &mut php_server);
+    let lines = common::testing::run(
+        "demo2-client",
+        &mut Command::new(env!("CARGO_BIN_EXE_demo2-client")),
+        WAIT,
+    )
+    .success()
+    .unwrap();
+    assert_eq!(lines, ["Get back message: hello"]);
+    server
+        .expect_line(WAIT, |l| l == "Get message: hello")
+        .unwrap();
+}

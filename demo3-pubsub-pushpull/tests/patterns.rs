@@ -319,3 +319,35 @@ fn consumer_explains_a_silent_producer() {
         out.stderr
     );
 }
+
+/// The tutorial's PHP consumer and puller as they are (no endpoint given) against our producer
+/// and pusher with no flags but a count: port 5555, loopback, both patterns.
+#[test]
+fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
+    let Some(_port) = common::testing::lock_default_port(common::endpoints::ZMQ_PORT) else {
+        return;
+    };
+    for (bin, script, prefix) in [
+        (
+            env!("CARGO_BIN_EXE_demo3-producer"),
+            "peers/consumer.php",
+            "Get date: ",
+        ),
+        (
+            env!("CARGO_BIN_EXE_demo3-push"),
+            "peers/puller.php",
+            "Get back message ",
+        ),
+    ] {
+        let Some(mut php) = implementation(Lang::Php, "", CRATE, script) else {
+            return;
+        };
+        let _sender = Proc::spawn(bin, Command::new(bin).args(["--count", "30"]));
+        let mut receiver = Proc::spawn(script, php.env("WORK_SECONDS", "0"));
+        receiver
+            .expect_line(WAIT, |l| {
+                l.strip_prefix(prefix).is_some_and(looks_like_tutorial_date)
+            })
+            .unwrap();
+    }
+}
