@@ -227,3 +227,20 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
         .expect_line(WAIT, |l| l == "Get message: hello there!")
         .unwrap();
 }
+
+#[test]
+fn help_says_what_each_binary_does_and_names_its_partner() {
+    for (bin, partner) in [
+        (env!("CARGO_BIN_EXE_demo1-server"), "demo1-client"),
+        (env!("CARGO_BIN_EXE_demo1-client"), "demo1-server"),
+    ] {
+        let help = common::testing::run(bin, std::process::Command::new(bin).arg("--help"), WAIT)
+            .success()
+            .unwrap()
+            .join("\n");
+        assert!(
+            help.contains(&format!("Partner: {partner}")),
+            "{bin}: {help}"
+        );
+    }
+}

@@ -165,3 +165,17 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
         .expect_line(WAIT, |l| l == "Get message: hello")
         .unwrap();
 }
+
+#[test]
+fn help_names_the_partners() {
+    for (bin, partner) in [
+        (env!("CARGO_BIN_EXE_demo2-server"), "Partners: demo2-client"),
+        (env!("CARGO_BIN_EXE_demo2-client"), "Partners: demo2-server"),
+    ] {
+        let help = common::testing::run(bin, Command::new(bin).arg("--help"), WAIT)
+            .success()
+            .unwrap()
+            .join("\n");
+        assert!(help.contains(partner), "{bin}: {help}");
+    }
+}

@@ -351,3 +351,25 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
             .unwrap();
     }
 }
+
+#[test]
+fn help_names_the_partners() {
+    for (bin, partner) in [
+        (
+            env!("CARGO_BIN_EXE_demo3-producer"),
+            "Partner: demo3-consumer",
+        ),
+        (
+            env!("CARGO_BIN_EXE_demo3-consumer"),
+            "Partner: demo3-producer",
+        ),
+        (env!("CARGO_BIN_EXE_demo3-push"), "Partner: demo3-pull"),
+        (env!("CARGO_BIN_EXE_demo3-pull"), "Partner: demo3-push"),
+    ] {
+        let help = common::testing::run(bin, Command::new(bin).arg("--help"), WAIT)
+            .success()
+            .unwrap()
+            .join("\n");
+        assert!(help.contains(partner), "{bin}: {help}");
+    }
+}

@@ -20,7 +20,7 @@ use narrator::Narrator;
 
 /// Walks through the RPC tutorial, section by section, narrating what goes on the wire.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Run only this chapter (see --list), e.g. `demo1` or `amqp`.
     #[arg(long)]

@@ -12,7 +12,7 @@ use common::zmq_util::{recv_timeout, ClientError};
 /// ZeroMQ REQ client: sends one message and prints the echo.
 /// Partner: demo1-server (or the tutorial's server.php).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// The text to send.
     #[arg(default_value = demo1_reqrep::GREETING)]

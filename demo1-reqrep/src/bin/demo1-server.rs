@@ -11,7 +11,7 @@ use clap::Parser;
 /// ZeroMQ REP echo server: answers every request with the same bytes.
 /// Partner: demo1-client (or the tutorial's client.php).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Endpoint to bind. The default is loopback only; use 'tcp://*:5555' to share the server
     /// with a classroom over Wi-Fi.

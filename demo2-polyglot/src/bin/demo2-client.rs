@@ -12,7 +12,7 @@ use common::zmq_util::{recv_timeout, ClientError};
 /// ZeroMQ REQ client: sends `hello` and waits (30 s by default) for the echo, even if the server
 /// is not running yet. Partners: demo2-server, or the tutorial's PHP server.php.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// The text to send.
     #[arg(default_value = demo2_polyglot::MESSAGE)]

@@ -12,7 +12,7 @@ use clap::Parser;
 /// ZeroMQ REP echo server. Partners: demo2-client, the Python client.py, the PHP client.php.
 /// Start it before or after the client: a queued request is answered when it comes up.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Endpoint to bind. The default is loopback only; use 'tcp://*:5555' to share the server
     /// with a classroom over Wi-Fi.

@@ -12,7 +12,7 @@ use demo3_pubsub_pushpull::Receiver;
 /// ZeroMQ SUB socket that prints every date the producer publishes. Partner: demo3-producer.
 /// It misses what was published before it joined (the slow-joiner effect).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Endpoint of the producer.
     #[arg(long, default_value = common::endpoints::ZMQ_CONNECT)]

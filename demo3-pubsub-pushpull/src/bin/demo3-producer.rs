@@ -12,7 +12,7 @@ use clap::Parser;
 /// ZeroMQ PUB socket that publishes the date once a second. Partner: demo3-consumer
 /// (start it while this runs: a subscriber only gets what is published after it joined).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Endpoint to bind. Loopback by default; 'tcp://*:5555' shares it with a classroom.
     #[arg(long, default_value = common::endpoints::ZMQ_BIND)]

@@ -11,7 +11,7 @@ use demo3_pubsub_pushpull::Receiver;
 
 /// ZeroMQ PULL worker that takes its share of the pusher's messages. Partner: demo3-push.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Endpoint of the pusher.
     #[arg(long, default_value = common::endpoints::ZMQ_CONNECT)]

@@ -13,7 +13,7 @@ use clap::Parser;
 /// ZeroMQ PUSH socket that hands out the date every 0.5 s to its pullers, round-robin.
 /// Partner: demo3-pull (start two to see the work shared).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Endpoint to bind. Loopback by default; 'tcp://*:5555' shares it with a classroom.
     #[arg(long, default_value = common::endpoints::ZMQ_BIND)]

@@ -5,13 +5,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use common::zmq_util::recv_timeout;
 
-use super::{Background, Chapter};
+use super::{Background, Chapter, Need};
 use crate::narrator::Narrator;
 
 pub const CHAPTER: Chapter = Chapter {
     name: "demo2",
     title: "polyglot request/reply, and a server that starts after the client",
-    needs: &[],
+    needs: &[Need::Python, Need::Php],
     run,
 };
 
@@ -68,5 +68,29 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          A client only needs a timeout long enough for that wait: demo2-client waits 30 s.",
         started.elapsed().as_millis()
     ));
+
+    n.step("the tutorial's Python client and section 1's PHP client, against the same Rust server");
+    let root = common::testing::workspace_root();
+    for (lang, script) in [
+        (
+            common::testing::Lang::Python,
+            "demo2-polyglot/peers/client.py",
+        ),
+        (common::testing::Lang::Php, "demo1-reqrep/peers/client.php"),
+    ] {
+        let mut cmd = common::testing::peer_command(&root.to_string_lossy(), lang, script)
+            .context("peer interpreter missing")?;
+        let done = common::testing::run(
+            script,
+            cmd.env("ZMQ_ENDPOINT", &endpoint),
+            Duration::from_secs(10),
+        );
+        let who = format!("{lang} client");
+        let lines = done.success().map_err(anyhow::Error::msg)?;
+        for line in &lines {
+            n.console(&who, line);
+        }
+    }
+    n.say("Same bytes on the wire, whatever the language: every pairing works.");
     Ok(())
 }

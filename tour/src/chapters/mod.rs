@@ -11,10 +11,22 @@ use crate::narrator::Narrator;
 mod demo1;
 mod demo2;
 mod demo3;
+mod demo5;
+mod demo6;
+mod jsonrpc;
+mod xmlrpc;
 
 /// Every chapter, in the order of the tutorial.
 pub fn all() -> Vec<Chapter> {
-    vec![demo1::CHAPTER, demo2::CHAPTER, demo3::CHAPTER]
+    vec![
+        demo1::CHAPTER,
+        demo2::CHAPTER,
+        demo3::CHAPTER,
+        demo5::CHAPTER,
+        demo6::CHAPTER,
+        xmlrpc::CHAPTER,
+        jsonrpc::CHAPTER,
+    ]
 }
 
 /// One section of the tutorial, told by the tour.

@@ -1,0 +1,81 @@
+//! The functions this server offers. Each is plain Rust with typed parameters; the route table
+//! ([`crate::router`]) does the MessagePack conversions. Each one teaches something:
+//!
+//! | call | parameters | shows |
+//! |------|------------|-------|
+//! | `plus(1, 2, 3)` → `6` | any number of integers (`Vec<i64>`) | the tutorial's function; overflow is an error, not a wrap-around |
+//! | `divide(7, 2)` → `3.5` | exactly two numbers (`(f64, f64)`) | fixed arity; integers accepted as floats; a handler's own error (`divide(1, 0)`) |
+//! | `hello("Ada")` → `"Hello, Ada!"` | one string (`(String,)`) | strings; a one-element tuple |
+//! | `stats(1, 2, 4)` → `{"count": 3, …}` | numbers | a struct result becomes a map |
+//! | `echo(x)` → `x` | one value of any type (`(Value,)`) | opting out of typing |
+
+use rmpv::Value;
+use serde::Serialize;
+
+use crate::router::Router;
+
+/// The route table of `demo6-server`: one line per function.
+pub fn router() -> Router {
+    Router::new()
+        .route("plus", plus)
+        .route("divide", divide)
+        .route("hello", hello)
+        .route("stats", stats)
+        .route("echo", echo)
+}
+
+/// The tutorial's function: the sum of any number of integers.
+///
+/// Added up in 128 bits, so that only a *final* sum outside the 64-bit range is an error:
+/// `plus(i64::MAX, 1, -1)` is `i64::MAX`, although a running 64-bit total would overflow on the
+/// way (the property test found that one).
+pub fn plus(numbers: Vec<i64>) -> Result<i64, String> {
+    let sum: i128 = numbers.iter().map(|&n| i128::from(n)).sum();
+    i64::try_from(sum).map_err(|_| format!("the sum {sum} does not fit in a 64-bit integer"))
+}
+
+/// `dividend / divisor`. A zero divisor is refused (the float answer would be `inf`).
+pub fn divide((dividend, divisor): (f64, f64)) -> Result<f64, String> {
+    if divisor == 0.0 {
+        return Err("division by zero".to_string());
+    }
+    Ok(dividend / divisor)
+}
+
+/// A greeting; an empty name is refused.
+pub fn hello((name,): (String,)) -> Result<String, String> {
+    if name.trim().is_empty() {
+        return Err("the name is empty".to_string());
+    }
+    Ok(format!("Hello, {name}!"))
+}
+
+/// A summary of some numbers. Returned as a struct, it goes on the wire as a map.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Stats {
+    pub count: usize,
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+/// The count, minimum, maximum and mean of at least one number.
+pub fn stats(numbers: Vec<f64>) -> Result<Stats, String> {
+    if numbers.is_empty() {
+        return Err("no numbers given".to_string());
+    }
+    let min = numbers.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = numbers.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mean = numbers.iter().sum::<f64>() / numbers.len() as f64;
+    Ok(Stats {
+        count: numbers.len(),
+        min,
+        max,
+        mean,
+    })
+}
+
+/// Returns its one parameter unchanged, whatever its type.
+pub fn echo((value,): (Value,)) -> Result<Value, String> {
+    Ok(value)
+}

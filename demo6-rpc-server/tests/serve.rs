@@ -1,0 +1,174 @@
+//! The server loop over a real socket (in-process), and the client binary against it.
+
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use common::testing::run;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A demo6 server on an ephemeral port, stopped (and its console collected) on `stop`.
+struct Server {
+    endpoint: String,
+    shutdown: Arc<AtomicBool>,
+    console: Arc<Mutex<Vec<u8>>>,
+    handle: JoinHandle<Result<(), zmq::Error>>,
+}
+
+impl Server {
+    fn start(context: &zmq::Context) -> Server {
+        let socket = context.socket(zmq::REP).unwrap();
+        let endpoint = common::zmq_util::bind_ephemeral(&socket).unwrap();
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let console = Arc::new(Mutex::new(Vec::new()));
+        let handle = {
+            let (shutdown, console) = (shutdown.clone(), console.clone());
+            thread::spawn(move || {
+                let router = demo6_rpc_server::functions::router();
+                let mut out = Vec::new();
+                let result = demo6_rpc_server::serve(&socket, &router, &mut out, &shutdown);
+                console.lock().unwrap().extend(out);
+                result
+            })
+        };
+        Server {
+            endpoint,
+            shutdown,
+            console,
+            handle,
+        }
+    }
+
+    fn stop(self) -> Vec<String> {
+        self.shutdown.store(true, Ordering::Relaxed);
+        self.handle.join().unwrap().unwrap();
+        let console = String::from_utf8(self.console.lock().unwrap().clone()).unwrap();
+        console.lines().map(str::to_string).collect()
+    }
+}
+
+#[test]
+fn the_server_keeps_serving_after_bad_calls() {
+    let context = zmq::Context::new();
+    let server = Server::start(&context);
+    let client = context.socket(zmq::REQ).unwrap();
+    client.set_linger(0).unwrap();
+    client.connect(&server.endpoint).unwrap();
+    let ask = |frames: &[&[u8]]| {
+        client.send_multipart(frames, 0).unwrap();
+        common::zmq_util::recv_timeout(&client, WAIT)
+            .unwrap()
+            .expect("a reply")
+    };
+    let tutorial = demo6_rpc_server::Request::tutorial().to_bytes();
+
+    assert_eq!(ask(&[&tutorial]), [0x13]);
+    for bad in [&b""[..], b"\xc1", b"\xa4plus", b"\x90", &tutorial[..20]] {
+        let reply = demo5_msgpack::decode(&ask(&[bad])).unwrap();
+        assert!(
+            demo5_msgpack::as_error(&reply).is_some(),
+            "{bad:02x?} -> {reply}"
+        );
+    }
+    let reply = demo5_msgpack::decode(&ask(&[&tutorial, &tutorial])).unwrap();
+    assert!(demo5_msgpack::as_error(&reply)
+        .unwrap()
+        .contains("2 frames"));
+    assert_eq!(ask(&[&tutorial]), [0x13]);
+
+    assert_eq!(
+        server.stop(),
+        [
+            "plus(1, 2, 2, 3, 3, 4, 2, 3, -1) = 19",
+            "plus(1, 2, 2, 3, 3, 4, 2, 3, -1) = 19"
+        ]
+    );
+}
+
+fn client(endpoint: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_demo6-client"));
+    cmd.args(["--connect", endpoint, "--timeout", "10s"])
+        .args(args);
+    cmd
+}
+
+#[test]
+fn the_client_prints_results_and_shows_errors_plainly() {
+    let context = zmq::Context::new();
+    let server = Server::start(&context);
+    let ok = |args: &[&str]| {
+        run("demo6-client", &mut client(&server.endpoint, args), WAIT)
+            .success()
+            .unwrap()
+    };
+
+    assert_eq!(ok(&[]), ["19"], "no arguments: the tutorial's call");
+    assert_eq!(ok(&["plus", "1", "2", "3"]), ["6"]);
+    assert_eq!(ok(&["plus", "-5", "2"]), ["-3"]);
+    assert_eq!(ok(&["divide", "7", "2"]), ["3.5"]);
+    assert_eq!(ok(&["hello", "Ada"]), ["Hello, Ada!"]);
+    assert_eq!(
+        ok(&["echo", r#"[1, "two", {"three": true}]"#]),
+        [r#"[1, "two", {"three": true}]"#]
+    );
+
+    for (args, want) in [
+        (&["minus", "1"][..], "error: unknown function `minus`"),
+        (&["plus", "1", "x"][..], "error: bad parameters for `plus`"),
+        (
+            &["divide", "1", "0"][..],
+            "error: `divide` failed: division by zero",
+        ),
+    ] {
+        let done = run("demo6-client", &mut client(&server.endpoint, args), WAIT);
+        let status = done.status.expect("the client exits by itself");
+        assert!(!status.success(), "{args:?} must fail");
+        assert!(
+            done.stdout.is_empty(),
+            "{args:?}: nothing on stdout, got {:?}",
+            done.stdout
+        );
+        assert!(
+            done.stderr.contains(want),
+            "{args:?}: stderr {:?} should contain {want:?}",
+            done.stderr
+        );
+    }
+    server.stop();
+}
+
+#[test]
+fn the_client_gives_up_with_a_clear_message_when_no_server_answers() {
+    // A bound socket that never replies stands in for a server that hangs.
+    let context = zmq::Context::new();
+    let silent = context.socket(zmq::REP).unwrap();
+    let endpoint = common::zmq_util::bind_ephemeral(&silent).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_demo6-client"));
+    cmd.args(["--connect", &endpoint, "--timeout", "300ms"]);
+    let done = run("demo6-client", &mut cmd, WAIT);
+    assert!(!done.status.expect("the client exits by itself").success());
+    assert!(
+        done.stderr.contains("no reply from") && done.stderr.contains("demo6-server"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn help_names_the_partner() {
+    for (bin, partner) in [
+        (env!("CARGO_BIN_EXE_demo6-server"), "demo6-client"),
+        (env!("CARGO_BIN_EXE_demo6-client"), "demo6-server"),
+    ] {
+        let lines = run(bin, Command::new(bin).arg("--help"), WAIT)
+            .success()
+            .unwrap();
+        assert!(
+            lines.join("\n").contains(partner),
+            "{bin} --help: {lines:?}"
+        );
+    }
+}

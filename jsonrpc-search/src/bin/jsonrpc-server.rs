@@ -1,0 +1,102 @@
+//! JSON-RPC 2.0 server: `echo(s)` and `search(number?, last_name?, first_name?)` on a SQLite
+//! phone book, over raw TCP on `127.0.0.1:31415` (one JSON request, no delimiter, the reply as
+//! soon as the request is complete) and over HTTP on `127.0.0.1:31416`.
+//!
+//! Terminal 1: `cargo run -p jsonrpc-search`                      (this server)
+//! Terminal 2: `cargo run -p jsonrpc-search --bin jsonrpc-client -- search --last-name Python`
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use jsonrpc_http_server::tokio;
+use jsonrpc_search::{db, http, methods, tcp, Limits, PhoneBook};
+
+/// JSON-RPC 2.0 server with `echo(s)` and `search(number?, last_name?, first_name?)` over a SQLite
+/// phone book (table `mytable`, created and seeded on first run), on raw TCP and on HTTP.
+///
+/// Its partner is `jsonrpc-client` (or the tutorial's Python client, peers/client.py):
+///   jsonrpc-client search --last-name Python
+///
+/// It listens on loopback only; `--listen 0.0.0.0:31415` shares it with a classroom.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Address for JSON-RPC over raw TCP (one JSON request per message, no delimiter).
+    #[arg(long, default_value = jsonrpc_search::TCP_ADDR, value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Address for JSON-RPC over HTTP (POST to any path).
+    #[arg(long, default_value = jsonrpc_search::HTTP_ADDR, value_name = "ADDR")]
+    http: SocketAddr,
+    /// Serve HTTP only.
+    #[arg(long, conflicts_with = "no_http")]
+    no_tcp: bool,
+    /// Serve raw TCP only.
+    #[arg(long)]
+    no_http: bool,
+    /// The SQLite file; created and seeded with a small phone book if it does not exist.
+    #[arg(long, default_value = db::DEFAULT_DB, value_name = "PATH")]
+    db: PathBuf,
+    /// The largest request accepted (a longer one gets an error and, on TCP, a closed socket).
+    #[arg(long, default_value_t = jsonrpc_search::MAX_REQUEST_BYTES, value_name = "BYTES")]
+    max_request_bytes: usize,
+    /// Close a TCP connection that stays silent this long in the middle of a request (30, 500ms).
+    #[arg(long, default_value = "30s", value_parser = common::parse_duration)]
+    idle_timeout: Duration,
+}
+
+fn main() -> anyhow::Result<()> {
+    common::logging::init();
+    let args = Args::parse();
+
+    let book = PhoneBook::open(&args.db)
+        .with_context(|| format!("cannot open the database {}", args.db.display()))?;
+    println!(
+        "Phone book {}: {} rows in mytable",
+        args.db.display(),
+        book.len()?
+    );
+    let io = methods::handler(book);
+    let limits = Limits {
+        max_request_bytes: args.max_request_bytes,
+        idle_timeout: args.idle_timeout,
+    };
+
+    // jsonrpc-http-server runs on threads of its own; keep the handle alive while we serve.
+    let http_server = if args.no_http {
+        None
+    } else {
+        let server = http::start(&args.http, io.clone(), &limits)
+            .with_context(|| format!("cannot listen on {}", args.http))?;
+        println!("JSON-RPC over HTTP on http://{}/", server.address());
+        Some(server)
+    };
+
+    if args.no_tcp {
+        match http_server {
+            Some(server) => server.wait(),
+            None => bail!("--no-tcp and --no-http leave nothing to serve"),
+        }
+        return Ok(());
+    }
+    let listener = std::net::TcpListener::bind(args.listen)
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    println!(
+        "JSON-RPC over TCP on {} (requests end where their JSON ends)",
+        listener.local_addr()?
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    // Runs until the process is stopped (Ctrl-C).
+    runtime.block_on(tcp::serve(
+        listener,
+        Arc::new(io),
+        limits,
+        std::future::pending(),
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! The two binaries as a student runs them: the server prints where it listens, the client prints
+//! the result as JSON, or an error in plain words with a non-zero exit status.
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::testing::{run, Proc};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(10);
+const SERVER: &str = env!("CARGO_BIN_EXE_jsonrpc-server");
+const CLIENT: &str = env!("CARGO_BIN_EXE_jsonrpc-client");
+
+/// Starts `jsonrpc-server` on ephemeral ports with a fresh database; returns it with its TCP
+/// address and HTTP URL, read from its console lines.
+fn start_server(db: &std::path::Path) -> (Proc, String, String) {
+    let mut server = Proc::spawn(
+        "jsonrpc-server",
+        Command::new(SERVER)
+            .args(["--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db"])
+            .arg(db),
+    );
+    let http = server
+        .expect_line(WAIT, |l| l.starts_with("JSON-RPC over HTTP on "))
+        .unwrap();
+    let tcp = server
+        .expect_line(WAIT, |l| l.starts_with("JSON-RPC over TCP on "))
+        .unwrap();
+    let word = |line: &str| line.split_whitespace().nth(4).unwrap().to_string();
+    (server, word(&tcp), word(&http))
+}
+
+fn client(args: &[&str]) -> common::testing::Finished {
+    run("jsonrpc-client", Command::new(CLIENT).args(args), WAIT)
+}
+
+fn only_line(out: common::testing::Finished) -> Value {
+    let lines = out.success().unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    serde_json::from_str(&lines[0]).unwrap()
+}
+
+#[test]
+fn tutorial_commands_over_tcp_and_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("book.sqlite3");
+    let (mut server, tcp, url) = start_server(&db);
+    assert!(db.exists(), "the database file was created");
+
+    assert_eq!(
+        only_line(client(&["--addr", &tcp, "echo", "hello world"])),
+        json!("hello world")
+    );
+    let pythons = json!([
+        [1, "Python", "Monty", "555-0101"],
+        [4, "Python", "Brian", "555-0104"]
+    ]);
+    assert_eq!(
+        only_line(client(&["--addr", &tcp, "search", "--last-name", "Python"])),
+        pythons
+    );
+    assert_eq!(
+        only_line(client(&["search", "--last-name", "Python", "--http", &url])),
+        pythons
+    );
+    assert_eq!(
+        only_line(client(&[
+            "--http",
+            &url,
+            "search",
+            "--last-name",
+            "Python",
+            "--first-name",
+            "Brian"
+        ])),
+        json!([[4, "Python", "Brian", "555-0104"]])
+    );
+    assert_eq!(
+        only_line(client(&[
+            "--addr",
+            &tcp,
+            "call",
+            "echo",
+            r#"{"s":"named"}"#
+        ])),
+        json!("named")
+    );
+
+    // An error reply: said plainly on stderr, non-zero exit, nothing on stdout.
+    let out = client(&["--addr", &tcp, "call", "no_such_method"]);
+    assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    assert!(
+        out.stderr.contains("error -32601: Method not found"),
+        "{}",
+        out.stderr
+    );
+    let out = client(&["--http", &url, "call", "search", r#"{"lastname":"Python"}"#]);
+    assert!(out.stderr.contains("error -32602"), "{}", out.stderr);
+
+    // The server is still there, and a restart keeps the same (not re-seeded) file.
+    server.kill();
+    let (_server, tcp, _) = start_server(&db);
+    let all = only_line(client(&["--addr", &tcp, "search"]));
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        jsonrpc_search::db::SEED.len()
+    );
+}
+
+#[test]
+fn client_without_server_fails_plainly() {
+    let port = common::testing::free_port();
+    let out = client(&["--addr", &format!("127.0.0.1:{port}"), "echo", "x"]);
+    assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out:?}");
+    assert!(
+        out.stderr.contains("is jsonrpc-server running?"),
+        "{}",
+        out.stderr
+    );
+
+    // Accepts, never answers: the timeout flag bounds the wait.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let out = client(&["--addr", &addr, "--timeout", "300ms", "echo", "x"]);
+    assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out:?}");
+    assert!(
+        out.stderr.contains("no reply from tcp://"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn help_names_the_partner() {
+    let server = run("server --help", Command::new(SERVER).arg("--help"), WAIT)
+        .success()
+        .unwrap()
+        .join("\n");
+    assert!(server.contains("jsonrpc-client"), "{server}");
+    assert!(
+        server.contains("--listen") && server.contains("--http") && server.contains("--db"),
+        "{server}"
+    );
+    let client = run("client --help", Command::new(CLIENT).arg("--help"), WAIT)
+        .success()
+        .unwrap()
+        .join("\n");
+    assert!(client.contains("jsonrpc-server"), "{client}");
+    assert!(
+        client.contains("--http") && client.contains("--timeout"),
+        "{client}"
+    );
+}
