@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::narrator::Narrator;
 
+mod amqp;
 mod demo1;
 mod demo2;
 mod demo3;
@@ -24,6 +25,7 @@ pub fn all() -> Vec<Chapter> {
         demo3::CHAPTER,
         demo5::CHAPTER,
         demo6::CHAPTER,
+        amqp::CHAPTER,
         xmlrpc::CHAPTER,
         jsonrpc::CHAPTER,
     ]
