@@ -52,7 +52,8 @@ impl Narrator {
 
     /// Bytes on the wire: a caption, then a hex dump with the printable characters beside it.
     pub fn wire(&mut self, caption: &str, bytes: &[u8]) {
-        self.line(&format!("   ⇄ {caption} ({} bytes)", bytes.len()));
+        let plural = if bytes.len() == 1 { "" } else { "s" };
+        self.line(&format!("   ⇄ {caption} ({} byte{plural})", bytes.len()));
         for (i, chunk) in bytes.chunks(16).enumerate() {
             let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
             let text: String = chunk
