@@ -4,7 +4,7 @@
 //! Why a deadline? A plain `recv()` blocks forever if the peer never answers — the classic
 //! "my REQ client hangs" of the tutorial. Polling first lets the program say what went wrong.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Why a client gave up; the text is meant for a person at a terminal.
 #[derive(Debug, thiserror::Error)]
@@ -19,16 +19,30 @@ pub enum ClientError {
     Zmq(#[from] zmq::Error),
 }
 
-/// Waits up to `timeout` for a whole (multipart) message; `Ok(None)` when nothing came.
+/// Waits up to `timeout` for a whole (multipart) message; `Ok(None)` when none came in time.
+///
+/// Why not poll, then a plain blocking `recv`? Because `poll` can announce a message that the
+/// socket then throws away: REP drops a request without REQ's empty delimiter frame (a DEALER
+/// that forgot it), REQ drops a reply without one. A blocking `recv` would then wait for the
+/// *next* message — forever, if none comes. So: poll, then `recv` with `DONTWAIT`, and if that
+/// finds nothing after all, poll again for the time that is left.
 pub fn recv_multipart_timeout(
     socket: &zmq::Socket,
     timeout: Duration,
 ) -> Result<Option<Vec<Vec<u8>>>, zmq::Error> {
-    let millis = i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
-    if socket.poll(zmq::POLLIN, millis)? == 0 {
-        return Ok(None);
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let millis = i64::try_from(left.as_millis()).unwrap_or(i64::MAX);
+        if socket.poll(zmq::POLLIN, millis)? == 0 {
+            return Ok(None);
+        }
+        match socket.recv_multipart(zmq::DONTWAIT) {
+            Ok(frames) => return Ok(Some(frames)),
+            Err(zmq::Error::EAGAIN) => continue, // discarded by the socket; keep waiting
+            Err(e) => return Err(e),
+        }
     }
-    socket.recv_multipart(0).map(Some)
 }
 
 /// Waits up to `timeout` for a single-frame message (extra frames are joined, never silently

@@ -106,6 +106,24 @@ fn bad_input_gets_a_reply_and_the_server_keeps_serving() {
 }
 
 #[test]
+fn a_message_rep_discards_does_not_block_the_server() {
+    let server = Server::start();
+    // A DEALER that forgets REQ's empty delimiter frame: poll announces the message, then REP
+    // discards it. A blocking recv after the poll would wait for the *next* message and never
+    // see the shutdown flag; the server must stop promptly all the same.
+    let dealer = zmq::Context::new().socket(zmq::DEALER).unwrap();
+    dealer.set_linger(0).unwrap();
+    dealer.connect(&server.endpoint).unwrap();
+    dealer.send("no delimiter", 0).unwrap();
+    thread::sleep(Duration::from_millis(300));
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || tx.send(server.stop()).unwrap());
+    let console = rx.recv_timeout(WAIT).expect("the server stops within 10 s");
+    assert_eq!(console, "", "nothing was served");
+}
+
+#[test]
 fn client_gives_up_with_a_clear_message_when_no_server_runs() {
     let endpoint = common::testing::free_endpoint();
     let out = common::testing::run(

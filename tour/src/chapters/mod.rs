@@ -12,6 +12,7 @@ mod amqp;
 mod demo1;
 mod demo2;
 mod demo3;
+mod demo4;
 mod demo5;
 mod demo6;
 mod jsonrpc;
@@ -23,6 +24,7 @@ pub fn all() -> Vec<Chapter> {
         demo1::CHAPTER,
         demo2::CHAPTER,
         demo3::CHAPTER,
+        demo4::CHAPTER,
         demo5::CHAPTER,
         demo6::CHAPTER,
         amqp::CHAPTER,

@@ -1,0 +1,209 @@
+//! Section 4 "across laptops": three servers in three Linux network namespaces, each with its own
+//! address on its own virtual link (a veth pair into the root namespace), and the client in the
+//! root namespace — as close to the classroom's three laptops as one machine gets.
+//!
+//! Needs root (CAP_NET_ADMIN) and `ip` (iproute2). Without them the test prints `SKIP …` and
+//! passes, except as root under `REQUIRE_PEERS=1` (CI), where it must run.
+//!
+//! Addresses: 10.213.X.0/30 subnets (host side .1, namespace side .2), X picked from the test's
+//! pid so two runs do not collide. Only these private test addresses are ever targeted.
+
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::testing::Proc;
+
+const WAIT: Duration = Duration::from_secs(20);
+const NAMES: [&str; 3] = ["ns-a", "ns-b", "ns-c"];
+
+/// Runs `ip ARGS…` (bounded); `Err` with its stderr when it fails.
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = common::testing::run(
+        format!("ip {}", args.join(" ")),
+        Command::new("ip").args(args),
+        Duration::from_secs(10),
+    );
+    match out.status {
+        Some(s) if s.success() => Ok(()),
+        _ => Err(format!(
+            "`ip {}` failed: {}",
+            args.join(" "),
+            out.stderr.trim()
+        )),
+    }
+}
+
+/// One namespace with its veth pair; the endpoint its server binds and the client dials.
+struct Laptop {
+    netns: String,
+    host_veth: String,
+    endpoint: String,
+}
+
+/// The namespaces and links this test made; all removed when dropped, even after a panic.
+#[derive(Default)]
+struct Network {
+    laptops: Vec<Laptop>,
+}
+
+impl Network {
+    /// Creates namespace `i`: `ip netns add`, a veth pair with one end moved inside, addresses
+    /// 10.213.X.1/30 (host) and 10.213.X.2/30 (namespace), links up.
+    fn add(&mut self, i: usize) -> Result<(), String> {
+        let pid = std::process::id();
+        let netns = format!("demo4-{pid}-{i}");
+        // Interface names are limited to 15 characters.
+        let host_veth = format!("d4h{}{i}", pid % 10_000_000);
+        let ns_veth = format!("d4n{}{i}", pid % 10_000_000);
+        let subnet = (pid % 80) * 3 + u32::try_from(i).expect("three namespaces");
+        let (host_addr, ns_addr) = (format!("10.213.{subnet}.1"), format!("10.213.{subnet}.2"));
+
+        ip(&["netns", "add", &netns])?;
+        // Registered now, so that a failure below still cleans up what exists.
+        self.laptops.push(Laptop {
+            netns: netns.clone(),
+            host_veth: host_veth.clone(),
+            endpoint: format!("tcp://{ns_addr}:5555"),
+        });
+        ip(&[
+            "link", "add", &host_veth, "type", "veth", "peer", "name", &ns_veth, "netns", &netns,
+        ])?;
+        ip(&["addr", "add", &format!("{host_addr}/30"), "dev", &host_veth])?;
+        ip(&["link", "set", &host_veth, "up"])?;
+        ip(&[
+            "-n",
+            &netns,
+            "addr",
+            "add",
+            &format!("{ns_addr}/30"),
+            "dev",
+            &ns_veth,
+        ])?;
+        ip(&["-n", &netns, "link", "set", &ns_veth, "up"])?;
+        ip(&["-n", &netns, "link", "set", "lo", "up"])?;
+        Ok(())
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        for laptop in &self.laptops {
+            // Deleting one end of a veth pair deletes both.
+            let _ = ip(&["link", "del", &laptop.host_veth]);
+            if let Err(e) = ip(&["netns", "del", &laptop.netns]) {
+                eprintln!("cleanup: {e}");
+            }
+        }
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .stderr(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// Skips (prints why and passes), unless this is CI as root, where the test must run.
+fn skip(why: &str) {
+    assert!(
+        !(common::testing::peers_required() && is_root()),
+        "network-namespace test cannot run as root under REQUIRE_PEERS=1: {why}"
+    );
+    println!("SKIP: demo4 network-namespace test: {why} (needs root and iproute2's `ip netns`)");
+}
+
+/// Waits until the server in a namespace accepts TCP connections (reached over its veth).
+fn wait_listening(endpoint: &str) -> Result<(), String> {
+    let addr: std::net::SocketAddr = endpoint
+        .trim_start_matches("tcp://")
+        .parse()
+        .map_err(|e| format!("{endpoint}: {e}"))?;
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok() {
+            return Ok(());
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("nothing listens on {endpoint} after {WAIT:?}"))
+}
+
+fn client(endpoints: &[&str]) -> common::testing::Finished {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_demo4-client"));
+    for endpoint in endpoints {
+        cmd.args(["--connect", endpoint]);
+    }
+    cmd.args(["--requests", "6", "--timeout", "1s", "--retries", "2"]);
+    common::testing::run("demo4-client", &mut cmd, WAIT)
+}
+
+#[test]
+fn three_namespaces_round_robin_then_one_server_killed() {
+    if !is_root() {
+        return skip("not running as root");
+    }
+    let mut network = Network::default();
+    for i in 0..NAMES.len() {
+        if let Err(e) = network.add(i) {
+            return skip(&e);
+        }
+    }
+    // Declared after `network`, so dropped (killed) before the namespaces are removed.
+    let mut servers: Vec<Proc> = Vec::new();
+    for (laptop, name) in network.laptops.iter().zip(NAMES) {
+        let mut cmd = Command::new("ip");
+        // `ip netns exec` execs the program, so killing the Proc kills the server itself.
+        cmd.args(["netns", "exec", &laptop.netns])
+            .arg(env!("CARGO_BIN_EXE_demo4-server"))
+            .args(["--bind", &laptop.endpoint, "--name", name]);
+        servers.push(Proc::spawn(format!("demo4-server {name}"), &mut cmd));
+    }
+    for laptop in &network.laptops {
+        wait_listening(&laptop.endpoint).unwrap();
+    }
+    let endpoints: Vec<&str> = network
+        .laptops
+        .iter()
+        .map(|l| l.endpoint.as_str())
+        .collect();
+
+    // All three up: strict round-robin over the three names.
+    let lines = client(&endpoints).success().unwrap();
+    assert_eq!(
+        lines,
+        ["[b'ns-a']", "[b'ns-b']", "[b'ns-c']"].repeat(2),
+        "round-robin across the three namespaces"
+    );
+    for server in &mut servers {
+        server
+            .expect_line(WAIT, |l| l == "Get message: [b'hello']")
+            .unwrap();
+    }
+
+    // SIGKILL the server in the second namespace: the client must still finish, from the others.
+    servers[1].kill();
+    let out = client(&endpoints);
+    assert!(
+        out.status.is_some_and(|s| s.success()),
+        "the client finishes with one server dead: {out:?}"
+    );
+    assert_eq!(
+        out.stdout,
+        ["[b'ns-a']", "[b'ns-c']"].repeat(3),
+        "answered by the live servers: {out:?}"
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("E: {} is unreachable", endpoints[1])),
+        "names the dead endpoint: {}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains(endpoints[0]) && !out.stderr.contains(endpoints[2]),
+        "only the dead endpoint is blamed: {}",
+        out.stderr
+    );
+}
