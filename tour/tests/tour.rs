@@ -75,3 +75,28 @@ fn an_unknown_section_is_an_error_that_lists_the_chapters() {
         done.stderr
     );
 }
+
+#[test]
+fn a_chapter_whose_broker_is_missing_is_skipped_with_the_command_that_fixes_it() {
+    let free = common::testing::free_port();
+    let done = run(
+        "tour --section amqp",
+        Command::new(TOUR).args(["--section", "amqp"]).env(
+            "AMQP_URL",
+            format!("amqp://guest:guest@127.0.0.1:{free}/%2f"),
+        ),
+        Duration::from_secs(60),
+    );
+    assert!(
+        done.status.is_some_and(|s| s.success()),
+        "a skip is not a failure: {done:?}"
+    );
+    let expected = format!(
+        "   SKIPPED: no RabbitMQ broker answers on 127.0.0.1:{free} — run: scripts/setup.sh"
+    );
+    assert!(done.stdout.contains(&expected), "{:?}", done.stdout);
+    assert_eq!(
+        done.stdout.last().map(String::as_str),
+        Some("tour: 0 passed, 0 failed, 1 skipped")
+    );
+}
