@@ -1,0 +1,347 @@
+//! What every scenario needs around its measurement: the budget, progress lines, finding the
+//! peers (Python, PHP, RabbitMQ) and the Rust server binaries, and a few process helpers.
+//!
+//! A missing peer is not a failure: the scenario returns a [`Skip`] error, which the report
+//! lists as skipped — unless `REQUIRE_PEERS=1` (CI after `scripts/setup.sh`), where it fails.
+
+use std::collections::HashSet;
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context as _};
+use common::testing::{workspace_root, Proc};
+
+use crate::measure::{Budget, Rate};
+
+/// The reason a scenario could not run here (a peer, the broker or a binary is missing).
+/// Returned as an `anyhow::Error` so that `?` works everywhere; the runner looks for it.
+#[derive(Debug)]
+pub struct Skip(pub String);
+
+impl std::fmt::Display for Skip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Skip {}
+
+/// `Err(Skip)` as an `anyhow::Error`.
+pub fn skip<T>(why: impl Into<String>) -> anyhow::Result<T> {
+    Err(Skip(why.into()).into())
+}
+
+/// Shared by all scenarios of one run.
+#[derive(Debug)]
+pub struct Ctx {
+    pub budget: Budget,
+    python: Option<PathBuf>,
+    php: Option<PathBuf>,
+    /// The scenario running now, for the progress lines.
+    current: Mutex<String>,
+    /// Packages already built in this run (`cargo build` once per package).
+    built: Mutex<HashSet<String>>,
+}
+
+impl Ctx {
+    pub fn new(budget: Budget) -> Ctx {
+        Ctx {
+            budget,
+            python: common::testing::python(),
+            php: common::testing::php(),
+            current: Mutex::new(String::new()),
+            built: Mutex::new(HashSet::new()),
+        }
+    }
+
+    pub fn set_current(&self, scenario: &str) {
+        if let Ok(mut current) = self.current.lock() {
+            *current = scenario.to_string();
+        }
+    }
+
+    /// A progress line on stderr (stdout carries only the results table).
+    pub fn say(&self, message: impl AsRef<str>) {
+        let current = self.current.lock().map(|c| c.clone()).unwrap_or_default();
+        eprintln!("[{current}] {}", message.as_ref());
+    }
+
+    /// The progress callback for [`crate::measure::round_robin`].
+    pub fn sample_reporter<'a>(&'a self, unit: &'a str) -> impl FnMut(&str, usize, f64) + 'a {
+        move |who, round, value| self.say(format!("{who} #{round}: {} {unit}", fmt_value(value)))
+    }
+
+    /// `python -u <script> <args>` with the project's venv Python, or a [`Skip`].
+    pub fn python(&self, script: &Path) -> anyhow::Result<Command> {
+        let Some(python) = &self.python else {
+            return skip(format!(
+                "the Python peer (.venv with pyzmq, msgpack, pika) is missing — run {}",
+                common::testing::SETUP_HINT
+            ));
+        };
+        let mut cmd = Command::new(python);
+        cmd.arg("-u").arg(script);
+        Ok(cmd)
+    }
+
+    /// `php <script>` with the zmq and msgpack extensions, or a [`Skip`].
+    pub fn php(&self, script: &Path) -> anyhow::Result<Command> {
+        let Some(php) = &self.php else {
+            return skip(format!(
+                "php with the zmq and msgpack extensions is missing — run {}",
+                common::testing::SETUP_HINT
+            ));
+        };
+        let mut cmd = Command::new(php);
+        cmd.arg(script);
+        Ok(cmd)
+    }
+
+    /// The RabbitMQ broker on 127.0.0.1:5672, or a [`Skip`].
+    pub fn rabbitmq(&self) -> anyhow::Result<()> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 5672));
+        match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+            Ok(_) => Ok(()),
+            Err(_) => skip(format!(
+                "no RabbitMQ broker on {addr} — run {}",
+                common::testing::SETUP_HINT
+            )),
+        }
+    }
+
+    /// The path of the release binary `bin` of workspace package `package`.
+    ///
+    /// Server binaries are measured as separate processes, exactly as a student runs them.
+    /// Under `cargo run` (which sets `$CARGO`) we first `cargo build` the package in the
+    /// profile we were built with, once per run, so the figures are for the current sources;
+    /// otherwise we use what lies next to our own executable.
+    pub fn binary(&self, package: &str, bin: &str) -> anyhow::Result<PathBuf> {
+        let exe = std::env::current_exe().context("cannot find our own executable")?;
+        let dir = exe
+            .parent()
+            .ok_or_else(|| anyhow!("our executable has no folder"))?
+            .to_path_buf();
+        let release = dir.file_name().is_some_and(|n| n == "release");
+        if let Some(cargo) = std::env::var_os("CARGO") {
+            let mut built = self.built.lock().map_err(|_| anyhow!("poisoned lock"))?;
+            if built.insert(package.to_string()) {
+                self.say(format!("cargo build -p {package} --bins"));
+                let mut cmd = Command::new(cargo);
+                cmd.args(["build", "--quiet", "-p", package, "--bins"]);
+                if release {
+                    cmd.arg("--release");
+                }
+                let ok = cmd
+                    .current_dir(workspace_root())
+                    .stdin(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success());
+                if !ok {
+                    self.say(format!(
+                        "building {package} failed; using what is already built"
+                    ));
+                }
+            }
+        }
+        let path = dir.join(bin);
+        if path.is_file() {
+            Ok(path)
+        } else {
+            skip(format!(
+                "{bin} is not built — run `cargo build {}--bins -p {package}`",
+                if release { "--release " } else { "" }
+            ))
+        }
+    }
+}
+
+/// A figure with as many digits as it deserves: `31 234`, `2.35`, `0.014`.
+pub fn fmt_value(value: f64) -> String {
+    let abs = value.abs();
+    if abs >= 1000.0 {
+        let whole = format!("{value:.0}");
+        // Thin groups of three make 1234567 readable as 1 234 567.
+        let (sign, digits) = whole.split_at(usize::from(whole.starts_with('-')));
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(' ');
+            }
+            grouped.push(c);
+        }
+        format!("{sign}{grouped}")
+    } else if abs >= 100.0 {
+        format!("{value:.0}")
+    } else if abs >= 10.0 {
+        format!("{value:.1}")
+    } else if abs >= 0.1 {
+        format!("{value:.2}")
+    } else {
+        format!("{value:.3}")
+    }
+}
+
+/// A script in `bench/peers/`.
+pub fn bench_peer(name: &str) -> PathBuf {
+    workspace_root().join("bench/peers").join(name)
+}
+
+/// A section's own peer script, e.g. `section_peer("xmlrpc-calc", "server.py")`.
+pub fn section_peer(package: &str, name: &str) -> PathBuf {
+    workspace_root().join(package).join("peers").join(name)
+}
+
+/// Runs a peer load generator to the end (killing it after `timeout`) and returns the rate
+/// from its `RESULT <ops> <seconds>` line.
+pub fn peer_rate(name: &str, cmd: &mut Command, timeout: Duration) -> anyhow::Result<Rate> {
+    let lines = common::testing::run(name, cmd, timeout)
+        .success()
+        .map_err(|e| anyhow!(e))?;
+    lines
+        .iter()
+        .rev()
+        .find_map(|line| Rate::from_peer_line(line))
+        .ok_or_else(|| anyhow!("{name} printed no RESULT line: {lines:?}"))
+}
+
+/// Starts a server process and waits until `ready` says it is up (a TCP port that accepts, a
+/// line it prints, …). Killed when the returned [`Proc`] is dropped.
+pub fn start_server(
+    name: &str,
+    cmd: &mut Command,
+    ready: Ready<'_>,
+    timeout: Duration,
+) -> anyhow::Result<Proc> {
+    let mut proc = Proc::spawn(name, cmd);
+    match ready {
+        Ready::Port(addr) => wait_for_port(addr, timeout)
+            .with_context(|| format!("{name} did not listen on {addr}"))?,
+        Ready::Line(text) => {
+            proc.expect_line(timeout, |line| line.contains(text))
+                .map_err(|e| anyhow!(e))?;
+        }
+    }
+    Ok(proc)
+}
+
+/// A server process whose console output is thrown away (stdout and stderr to `/dev/null`),
+/// killed when dropped. For servers that print a line per call: through a pipe, reading those
+/// lines would cost the bench CPU that the 2-core machine cannot spare during a measurement.
+#[derive(Debug)]
+pub struct QuietServer {
+    name: String,
+    pid: u32,
+    child: Mutex<std::process::Child>,
+}
+
+impl QuietServer {
+    pub fn start(name: &str, cmd: &mut Command) -> anyhow::Result<QuietServer> {
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {name}"))?;
+        Ok(QuietServer {
+            name: name.to_string(),
+            pid: child.id(),
+            child: Mutex::new(child),
+        })
+    }
+
+    /// The OS process id.
+    pub fn id(&self) -> u32 {
+        self.pid
+    }
+
+    /// Fails if the process has already exited (it could not bind, crashed, was killed, …).
+    pub fn check_running(&self) -> anyhow::Result<()> {
+        let mut child = self.child.lock().map_err(|_| anyhow!("poisoned lock"))?;
+        match child.try_wait()? {
+            None => Ok(()),
+            Some(status) => anyhow::bail!("{} (pid {}) has exited: {status}", self.name, self.pid),
+        }
+    }
+
+    /// Adds to `error` whether this server is still running: a call that gets no reply is
+    /// a slow server or a dead one, and the difference matters to whoever reads the error.
+    pub fn explain(&self, error: anyhow::Error) -> anyhow::Error {
+        match self.check_running() {
+            Ok(()) => error.context(format!("{} (pid {}) is still running", self.name, self.pid)),
+            Err(exited) => error.context(exited.to_string()),
+        }
+    }
+}
+
+impl Drop for QuietServer {
+    fn drop(&mut self) {
+        if let Ok(child) = self.child.get_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// How [`start_server`] knows a server is up.
+#[derive(Debug, Clone, Copy)]
+pub enum Ready<'a> {
+    /// It accepts TCP connections on this address.
+    Port(SocketAddr),
+    /// It printed a line containing this text on stdout.
+    Line(&'a str),
+}
+
+/// Waits until something accepts TCP connections on `addr`.
+pub fn wait_for_port(addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!("nothing listens on {addr} after {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A free loopback address (`127.0.0.1:<free port>`).
+pub fn free_addr() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], common::testing::free_port()))
+}
+
+/// Resident memory of process `pid` in megabytes (`VmRSS` of `/proc/<pid>/status`).
+pub fn rss_mb(pid: u32) -> anyhow::Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("cannot read /proc/{pid}/status (Linux only)"))?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| anyhow!("no VmRSS line for process {pid}"))?;
+    Ok(kb / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_readable() {
+        assert_eq!(fmt_value(1234567.0), "1 234 567");
+        assert_eq!(fmt_value(-1234.0), "-1 234");
+        assert_eq!(fmt_value(999.4), "999");
+        assert_eq!(fmt_value(2.345), "2.35");
+        assert_eq!(fmt_value(0.0123), "0.012");
+    }
+
+    #[test]
+    fn our_own_memory_is_measurable() {
+        let mb = rss_mb(std::process::id()).expect("Linux /proc");
+        assert!(mb > 0.0);
+    }
+}
