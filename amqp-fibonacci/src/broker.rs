@@ -25,6 +25,8 @@ pub enum ConnectError {
         url: String,
         timeout: std::time::Duration,
     },
+    #[error("{url} is not an AMQP URL we can use: {reason}")]
+    BadUrl { url: String, reason: String },
     #[error("the broker at {url} did not accept our AMQP connection (user, password, vhost?)")]
     Refused {
         url: String,
@@ -32,11 +34,17 @@ pub enum ConnectError {
     },
 }
 
-/// Opens an AMQP connection (plain TCP, like the tutorial).
+/// Opens an AMQP connection (plain TCP, like the tutorial), with `TCP_NODELAY` on its socket.
 ///
 /// Both steps — the TCP connection, then the AMQP handshake — have a deadline of
 /// [`CONNECT_TIMEOUT`]: amiquip 0.4 parses a `connection_timeout` URL parameter but does not
 /// apply it, so an unreachable host would hold us for the system's TCP timeout.
+///
+/// Why `TCP_NODELAY`? amiquip 0.4 leaves Nagle's algorithm on and writes a publish as several
+/// small frames (method, header, body). Nagle holds the later frames back until the broker
+/// acknowledges the first, and the broker delays that acknowledgement (up to 40 ms on Linux):
+/// without it one call took ~30 ms instead of ~0.3 ms (see docs/benchmarks.md). pika sets it.
+/// So we connect the socket ourselves and hand it to amiquip.
 pub fn connect(amqp_url: &str) -> Result<amiquip::Connection, ConnectError> {
     use std::net::{TcpStream, ToSocketAddrs};
     let unreachable = |source| ConnectError::Unreachable {
@@ -44,27 +52,39 @@ pub fn connect(amqp_url: &str) -> Result<amiquip::Connection, ConnectError> {
         timeout: CONNECT_TIMEOUT,
         source,
     };
+    let options = options_from_url(amqp_url).map_err(|reason| ConnectError::BadUrl {
+        url: redact(amqp_url),
+        reason,
+    })?;
     let mut last_error = None;
+    let mut stream = None;
     for address in broker_address(amqp_url)
         .to_socket_addrs()
         .map_err(unreachable)?
     {
         match TcpStream::connect_timeout(&address, CONNECT_TIMEOUT) {
-            Ok(_probe) => {
-                last_error = None;
+            Ok(connected) => {
+                stream = Some(connected);
                 break;
             }
             Err(error) => last_error = Some(error),
         }
     }
-    if let Some(error) = last_error {
+    let Some(stream) = stream else {
+        let error = last_error
+            .unwrap_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no address"));
         return Err(unreachable(error));
-    }
+    };
+    stream.set_nodelay(true).map_err(unreachable)?;
+    let stream = mio::net::TcpStream::from_stream(stream).map_err(unreachable)?;
+
     // The AMQP handshake gets the same deadline; it runs in a thread we can stop waiting for.
     let (done, outcome) = std::sync::mpsc::channel();
-    let url = amqp_url.to_string();
     std::thread::spawn(move || {
-        let _ = done.send(amiquip::Connection::insecure_open(&url));
+        let tuning = amiquip::ConnectionTuning::default();
+        let _ = done.send(amiquip::Connection::insecure_open_stream(
+            stream, options, tuning,
+        ));
     });
     match outcome.recv_timeout(CONNECT_TIMEOUT) {
         Ok(Ok(connection)) => Ok(connection),
@@ -77,6 +97,50 @@ pub fn connect(amqp_url: &str) -> Result<amiquip::Connection, ConnectError> {
             timeout: CONNECT_TIMEOUT,
         }),
     }
+}
+
+/// User, password, virtual host and heartbeat of an `amqp://` URL, with the defaults amiquip's
+/// own URL parser uses (`guest`/`guest`, vhost `/`). Percent-escapes are decoded (`%2f` → `/`).
+///
+/// ```
+/// let options = amqp_fibonacci::broker::options_from_url("amqp://u:p%40ss@h:1/%2f?heartbeat=5");
+/// assert!(options.is_ok());
+/// assert!(amqp_fibonacci::broker::options_from_url("not a url").is_err());
+/// ```
+pub fn options_from_url(
+    amqp_url: &str,
+) -> Result<amiquip::ConnectionOptions<amiquip::Auth>, String> {
+    let url = url::Url::parse(amqp_url).map_err(|e| e.to_string())?;
+    if url.scheme() != "amqp" {
+        return Err(format!(
+            "scheme {}:// is not supported (use amqp://)",
+            url.scheme()
+        ));
+    }
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let username = match url.username() {
+        "" => "guest".to_string(),
+        name => decode(name),
+    };
+    let password = url.password().map_or_else(|| "guest".to_string(), decode);
+    let virtual_host = match url.path() {
+        "" | "/" => "/".to_string(),
+        path => decode(&path[1..]),
+    };
+    let mut options = amiquip::ConnectionOptions::default()
+        .auth(amiquip::Auth::Plain { username, password })
+        .virtual_host(virtual_host);
+    if let Some((_, value)) = url.query_pairs().find(|(key, _)| key == "heartbeat") {
+        let seconds = value
+            .parse()
+            .map_err(|_| format!("heartbeat={value} is not a number of seconds"))?;
+        options = options.heartbeat(seconds);
+    }
+    Ok(options)
 }
 
 /// `host:port` of an `amqp://user:password@host:port/vhost?query` URL (port 5672 by default).
