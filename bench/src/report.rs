@@ -142,7 +142,7 @@ fn markdown(results: &Results, budget: &Budget) -> String {
     let _ = writeln!(
         md,
         "**{} of {} targets met** in this run{}. Rows marked *context* have no target: they \
-         put a figure in perspective (a lower bound, a fix not yet made). Why each figure is \
+         put a figure in perspective (a limit, another configuration). Why each figure is \
          what it is, and what bounds the missed ones, is explained below the table.\n",
         with_target.len() - missed.len(),
         with_target.len(),
