@@ -35,6 +35,33 @@ use tokio_rustls::TlsAcceptor;
 
 /// The tutorial's address, on loopback (use `--listen 0.0.0.0:8000` to share it in a classroom).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
+
+/// How many connections the kernel may queue before we accept them. The standard library (and
+/// tokio's `TcpListener::bind`) ask for 128: a burst of 500 clients at once — the tutorial's
+/// async-server experiment — overflows that, and the dropped handshakes are retried after 1 s.
+pub const LISTEN_BACKLOG: u32 = 1024;
+
+/// Listens on `addr` (`host:port`, `localhost` allowed) with [`LISTEN_BACKLOG`].
+pub async fn listen(addr: &str) -> std::io::Result<TcpListener> {
+    let mut last_error = None;
+    for address in tokio::net::lookup_host(addr).await? {
+        let socket = match address {
+            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(address) {
+            Ok(()) => return socket.listen(LISTEN_BACKLOG),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{addr} resolves to no address"),
+        )
+    }))
+}
 /// How long a client may take to send its request headers, or its body, or a TLS handshake.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest request body accepted (a multicall of thousands of calls still fits).

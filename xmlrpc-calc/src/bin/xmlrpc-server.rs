@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
         _ => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let listener = tokio::net::TcpListener::bind(&args.listen)
+    let listener = server::listen(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {} (already in use?)", args.listen))?;
     let addr = listener.local_addr()?;
