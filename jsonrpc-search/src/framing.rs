@@ -68,7 +68,7 @@ mod tests {
     #[test]
     fn utf8_split_inside_a_string_is_just_unfinished() {
         let req = "{\"s\":\"héllo\"}".as_bytes();
-        let mid = req.iter().position(|&b| b >= 0x80).unwrap() + 1; // inside "é"
+        let mid = req.iter().position(|&b| b >= 0x80).expect("test input") + 1; // inside "é"
         assert_eq!(find_end(&req[..mid]), Frame::Incomplete);
         assert_eq!(find_end(req), Frame::Complete(req.len()));
     }

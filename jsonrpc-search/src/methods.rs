@@ -87,9 +87,11 @@ mod tests {
     use serde_json::json;
 
     fn call(request: Value) -> Value {
-        let io = handler(PhoneBook::in_memory().unwrap());
-        let reply = io.handle_request_sync(&request.to_string()).unwrap();
-        serde_json::from_str(&reply).unwrap()
+        let io = handler(PhoneBook::in_memory().expect("test fixture"));
+        let reply = io
+            .handle_request_sync(&request.to_string())
+            .expect("test fixture");
+        serde_json::from_str(&reply).expect("test fixture")
     }
 
     #[test]
@@ -124,7 +126,7 @@ mod tests {
         let reply = call(json!({"jsonrpc": "2.0", "method": "search", "id": 2}));
         assert_eq!(
             reply["result"],
-            serde_json::to_value(crate::db::seed_rows()).unwrap()
+            serde_json::to_value(crate::db::seed_rows()).expect("test fixture")
         );
     }
 }
