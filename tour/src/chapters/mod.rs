@@ -82,19 +82,7 @@ impl Need {
 /// `host:port` of the broker named by `AMQP_URL` (or the default URL).
 fn broker_addr() -> String {
     let url = std::env::var("AMQP_URL").unwrap_or_else(|_| common::endpoints::AMQP_URL.to_string());
-    let rest = url.split("://").nth(1).unwrap_or("");
-    let host_port = rest
-        .rsplit('@')
-        .next()
-        .unwrap_or("")
-        .split('/')
-        .next()
-        .unwrap_or("");
-    if host_port.contains(':') {
-        host_port.to_string()
-    } else {
-        format!("{host_port}:5672")
-    }
+    amqp_fibonacci::broker_address(&url)
 }
 
 /// A server running in a thread of the tour, stopped (and joined) when dropped.
