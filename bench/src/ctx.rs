@@ -227,28 +227,40 @@ pub fn start_server(
     Ok(proc)
 }
 
-/// A server process whose console output is thrown away (stdout and stderr to `/dev/null`),
+/// A server process whose stdout is thrown away and whose stderr goes to a temporary file,
 /// killed when dropped. For servers that print a line per call: through a pipe, reading those
-/// lines would cost the bench CPU that the 2-core machine cannot spare during a measurement.
+/// lines would cost the bench CPU that the 2-core machine cannot spare during a measurement; a
+/// file costs no more than `/dev/null`, and when the server dies its last words are in it.
 #[derive(Debug)]
 pub struct QuietServer {
     name: String,
     pid: u32,
     child: Mutex<std::process::Child>,
+    stderr: PathBuf,
 }
 
 impl QuietServer {
     pub fn start(name: &str, cmd: &mut Command) -> anyhow::Result<QuietServer> {
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let stderr = std::env::temp_dir().join(format!(
+            "bench-{}-{n}-{}.stderr",
+            std::process::id(),
+            name.replace(['/', ' '], "_")
+        ));
+        let file = std::fs::File::create(&stderr)
+            .with_context(|| format!("cannot create {}", stderr.display()))?;
         let child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(file)
             .spawn()
             .with_context(|| format!("cannot start {name}"))?;
         Ok(QuietServer {
             name: name.to_string(),
             pid: child.id(),
             child: Mutex::new(child),
+            stderr,
         })
     }
 
@@ -257,12 +269,45 @@ impl QuietServer {
         self.pid
     }
 
-    /// Fails if the process has already exited (it could not bind, crashed, was killed, …).
+    /// Fails if the process has already exited (it could not bind, crashed, was killed, …),
+    /// with the last lines it wrote to stderr.
     pub fn check_running(&self) -> anyhow::Result<()> {
         let mut child = self.child.lock().map_err(|_| anyhow!("poisoned lock"))?;
         match child.try_wait()? {
             None => Ok(()),
-            Some(status) => anyhow::bail!("{} (pid {}) has exited: {status}", self.name, self.pid),
+            Some(status) => {
+                let said = std::fs::read_to_string(&self.stderr).unwrap_or_default();
+                let lines: Vec<&str> = said.lines().collect();
+                let tail = lines[lines.len().saturating_sub(8)..].join("\n    ");
+                let tail = if tail.is_empty() {
+                    "(nothing on stderr)".to_string()
+                } else {
+                    format!("its stderr ended with:\n    {tail}")
+                };
+                anyhow::bail!(
+                    "{} (pid {}) has exited: {status}; {tail}",
+                    self.name,
+                    self.pid
+                )
+            }
+        }
+    }
+
+    /// Waits until `addr` accepts TCP connections — and checks afterwards that it is this
+    /// server that answers, not a process that already had the port; gives up at once when
+    /// this server exits.
+    pub fn wait_for_port(&self, addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.check_running()?;
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                std::thread::sleep(Duration::from_millis(50));
+                return self.check_running();
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!("{} does not listen on {addr} after {timeout:?}", self.name);
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -282,6 +327,7 @@ impl Drop for QuietServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+        let _ = std::fs::remove_file(&self.stderr);
     }
 }
 

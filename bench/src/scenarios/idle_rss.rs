@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::ctx::{free_addr, rss_mb, section_peer, wait_for_port, Ctx, QuietServer, Skip};
+use crate::ctx::{free_addr, rss_mb, section_peer, Ctx, QuietServer, Skip};
 use crate::measure::{Better, Row, Target};
 
 /// The target of issue 7.
@@ -188,10 +188,10 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         let peer = QuietServer::start(pair.peer_script, &mut peer_cmd)?;
         running.push((pair, rust, peer));
     }
-    for (pair, _, _) in &running {
+    for (pair, rust_server, peer_server) in &running {
         if let Some((rust, peer)) = pair.ports {
-            wait_for_port(rust, Duration::from_secs(10))?;
-            wait_for_port(peer, Duration::from_secs(10))?;
+            rust_server.wait_for_port(rust, Duration::from_secs(10))?;
+            peer_server.wait_for_port(peer, Duration::from_secs(10))?;
         }
     }
     std::thread::sleep(
