@@ -43,7 +43,11 @@ struct Args {
     docs_dir: Option<PathBuf>,
 }
 
-fn main() -> anyhow::Result<ExitCode> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     if args.list {
         for s in scenarios::ALL {

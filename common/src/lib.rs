@@ -1,11 +1,13 @@
 //! Plumbing shared by every section crate. The lessons themselves (sockets, loops, wire formats)
 //! live in the section crates; this crate only holds what would otherwise be copied nine times:
 //!
+//! - [`cli`]: how a binary reports an error (one plain line, exit status 1);
 //! - [`endpoints`]: the tutorial's default endpoints and timeouts, and a duration parser for flags;
 //! - [`logging`]: one-line `tracing` set-up (diagnostics to stderr, `RUST_LOG` to tune);
 //! - [`zmq_util`]: receive with a deadline, bind to an ephemeral port;
 //! - [`testing`]: helpers for the integration tests (peers, processes, the interop matrix).
 
+pub mod cli;
 pub mod endpoints;
 pub mod logging;
 pub mod testing;

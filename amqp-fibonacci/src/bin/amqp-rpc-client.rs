@@ -10,6 +10,7 @@
 //! ```
 //! Without a server it says why nothing came back (no queue, or a queue nobody consumes).
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -39,7 +40,11 @@ struct Args {
     timeout: Duration,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
     let queue = args

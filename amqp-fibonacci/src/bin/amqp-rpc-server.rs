@@ -7,6 +7,7 @@
 //! ```
 //! Start it twice to watch two servers share the calls (`--delay 1s` makes that visible).
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -32,7 +33,11 @@ struct Args {
     delay: Duration,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
     let queue = args

@@ -4,6 +4,7 @@
 //! `Get back message: <reply>`. Terminal 1: `cargo run -p demo1-reqrep` (or `php peers/server.php`);
 //! terminal 2: `cargo run -p demo1-reqrep --bin demo1-client`.
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -25,7 +26,11 @@ struct Args {
     timeout: Duration,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

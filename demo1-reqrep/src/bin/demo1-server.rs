@@ -4,6 +4,7 @@
 //! the same frame back. Terminal 1: `cargo run -p demo1-reqrep`;
 //! terminal 2: `cargo run -p demo1-reqrep --bin demo1-client` (or `php peers/client.php`).
 
+use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use clap::Parser;
@@ -19,7 +20,11 @@ struct Args {
     bind: String,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

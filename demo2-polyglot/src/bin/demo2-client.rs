@@ -4,6 +4,7 @@
 //! Start it first — terminal 1: `cargo run -p demo2-polyglot --bin demo2-client` — then the
 //! server within 30 s — terminal 2: `cargo run -p demo2-polyglot` (or `php demo1-reqrep/peers/server.php`).
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -25,7 +26,11 @@ struct Args {
     timeout: Duration,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

@@ -5,6 +5,7 @@
 //! Try the late start: terminal 1 `cargo run -p demo2-polyglot --bin demo2-client` (or
 //! `.venv/bin/python demo2-polyglot/peers/client.py`), then terminal 2 `cargo run -p demo2-polyglot`.
 
+use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use clap::Parser;
@@ -20,7 +21,11 @@ struct Args {
     bind: String,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

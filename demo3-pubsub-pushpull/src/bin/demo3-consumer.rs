@@ -4,6 +4,7 @@
 //! prints `Get date: <date>`. Terminal 1: `cargo run -p demo3-pubsub-pushpull` (or
 //! `php peers/producer.php`); terminal 2: `cargo run -p demo3-pubsub-pushpull --bin demo3-consumer`.
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -28,7 +29,11 @@ struct Args {
     timeout: Duration,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

@@ -4,6 +4,7 @@
 //! second, printing each. Terminal 1: `cargo run -p demo3-pubsub-pushpull`;
 //! terminal 2: `cargo run -p demo3-pubsub-pushpull --bin demo3-consumer` (or `php peers/consumer.php`).
 
+use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -25,7 +26,11 @@ struct Args {
     count: Option<u64>,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

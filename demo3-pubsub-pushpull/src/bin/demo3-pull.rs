@@ -4,6 +4,7 @@
 //! message (a slow worker). Terminal 1: `cargo run -p demo3-pubsub-pushpull --bin demo3-push`;
 //! terminals 2 and 3: `cargo run -p demo3-pubsub-pushpull --bin demo3-pull`.
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -27,7 +28,11 @@ struct Args {
     timeout: Duration,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

@@ -5,6 +5,7 @@
 //! `cargo run -p demo3-pubsub-pushpull --bin demo3-push`; terminals 2 and 3:
 //! `cargo run -p demo3-pubsub-pushpull --bin demo3-pull` (or `php peers/puller.php`).
 
+use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -26,7 +27,11 @@ struct Args {
     count: Option<u64>,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

@@ -8,6 +8,7 @@
 //! terminal 4: `cargo run -p demo4-multi-reply --bin demo4-client -- --connect tcp://localhost:5555
 //! --connect tcp://localhost:5556 --connect tcp://localhost:5557`.
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -36,7 +37,11 @@ struct Args {
     retries: u32,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

@@ -6,6 +6,7 @@
 //! on three machines (or three ports on one: `--bind tcp://127.0.0.1:5556 --name bob`, …);
 //! terminal 4: `cargo run -p demo4-multi-reply --bin demo4-client -- --connect … --connect …`.
 
+use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use clap::Parser;
@@ -24,7 +25,11 @@ struct Args {
     name: Option<String>,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
     let name = args.name.unwrap_or_else(demo4_multi_reply::default_name);

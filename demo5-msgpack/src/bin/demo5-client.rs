@@ -27,7 +27,11 @@ struct Args {
     timeout: Duration,
 }
 
-fn main() -> anyhow::Result<ExitCode> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<ExitCode> {
     common::logging::init();
     let args = Args::parse();
     let words: Vec<String> = if args.words.is_empty() {

@@ -6,6 +6,7 @@
 //! Terminal 1: `cargo run -p demo5-msgpack`;
 //! terminal 2: `cargo run -p demo5-msgpack --bin demo5-client` (or `python peers/client.py`).
 
+use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use clap::Parser;
@@ -21,7 +22,11 @@ struct Args {
     bind: String,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

@@ -7,6 +7,7 @@
 //! Terminal 1: `cargo run -p demo6-rpc-server`;
 //! terminal 2: `cargo run -p demo6-rpc-server --bin demo6-client` (or `python peers/client.py`).
 
+use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use clap::Parser;
@@ -23,7 +24,11 @@ struct Args {
     bind: String,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,7 +49,11 @@ struct Args {
     idle_timeout: Duration,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 

@@ -8,6 +8,7 @@
 //! (or the tutorial's Python client: `.venv/bin/python xmlrpc-calc/peers/client.py`).
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -46,8 +47,12 @@ struct Args {
     tls_key: Option<PathBuf>,
 }
 
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
     let tls = match (&args.tls_cert, &args.tls_key) {
