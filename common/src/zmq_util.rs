@@ -64,3 +64,24 @@ pub fn bind_ephemeral(socket: &zmq::Socket) -> Result<String, zmq::Error> {
 pub fn last_endpoint(socket: &zmq::Socket) -> Result<String, zmq::Error> {
     socket.get_last_endpoint()?.map_err(|_| zmq::Error::EINVAL)
 }
+
+#[cfg(test)]
+mod tests {
+    /// `.cargo/config.toml` builds the vendored libzmq with eventfd signalling (see there
+    /// why): a socket's mailbox must then show up as an eventfd among our open files.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn vendored_libzmq_signals_with_eventfd() {
+        let context = zmq::Context::new();
+        let _socket = context.socket(zmq::REQ).expect("a REQ socket");
+        let eventfds = std::fs::read_dir("/proc/self/fd")
+            .expect("/proc/self/fd")
+            .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+            .filter(|target| target.to_string_lossy() == "anon_inode:[eventfd]")
+            .count();
+        assert!(
+            eventfds >= 2,
+            "libzmq opened {eventfds} eventfds: was it built without ZMQ_HAVE_EVENTFD?"
+        );
+    }
+}
