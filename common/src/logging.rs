@@ -5,7 +5,13 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs a compact stderr logger once; later calls are harmless (tests call it freely).
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_with_default("info");
+}
+
+/// Like [`init`], with another level than `info` when `RUST_LOG` is not set: the tour uses
+/// `error`, because it narrates on stdout what its servers would otherwise warn about.
+pub fn init_with_default(level: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

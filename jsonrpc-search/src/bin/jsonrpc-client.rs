@@ -59,15 +59,8 @@ enum Request {
 
 fn main() -> ExitCode {
     common::logging::init();
-    // Errors are printed as one plain sentence (`anyhow`'s `{:#}` joins the causes), with a
-    // non-zero exit status for scripts.
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("jsonrpc-client: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    // Errors are printed as one plain sentence, with a non-zero exit status for scripts.
+    common::cli::report(run(Args::parse()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
