@@ -31,7 +31,9 @@ fn every_chapter_of_the_tour_passes() {
         .map(|name| {
             let proc = Proc::spawn(
                 format!("tour --section {name}"),
-                Command::new(TOUR).args(["--section", name]),
+                Command::new(TOUR)
+                    .args(["--section", name])
+                    .env_remove("RUST_LOG"),
             );
             (name.clone(), proc)
         })
@@ -51,6 +53,9 @@ fn every_chapter_of_the_tour_passes() {
                 done.stdout.join("\n"),
                 done.stderr
             ));
+        } else if !done.stderr.trim().is_empty() {
+            // The narration is the whole story: no log lines interleaved with it.
+            failures.push(format!("{name} wrote to stderr:\n{}", done.stderr));
         }
     }
     assert!(
