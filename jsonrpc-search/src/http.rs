@@ -2,12 +2,17 @@
 //! `jsonrpc-http-server`. A client POSTs the request (or a batch, a JSON array) with
 //! `Content-Type: application/json`; the reply is the response body. HTTP does the framing
 //! (`Content-Length`), so nothing here needs to parse for the end of a request.
+//!
+//! One addition: a request middleware passes each body through [`crate::spec::mend`] on its way
+//! to the library, so that broken batches get the replies the specification asks for.
 
 use std::io;
 use std::net::SocketAddr;
 
+use jsonrpc_core::futures::stream;
 use jsonrpc_core::IoHandler;
-use jsonrpc_http_server::{Server, ServerBuilder};
+use jsonrpc_http_server::hyper::{self, body::HttpBody as _, Body};
+use jsonrpc_http_server::{RequestMiddlewareAction, Server, ServerBuilder};
 
 use crate::Limits;
 
@@ -15,7 +20,39 @@ use crate::Limits;
 /// [`Server::address`]). It runs on its own threads until the returned handle is closed or dropped.
 /// Bodies over `limits.max_request_bytes` are refused (HTTP 413) before they are read.
 pub fn start(addr: &SocketAddr, io: IoHandler, limits: &Limits) -> io::Result<Server> {
+    let max = limits.max_request_bytes;
     ServerBuilder::new(io)
-        .max_request_body_size(limits.max_request_bytes)
+        .max_request_body_size(max)
+        .request_middleware(move |request| mend_body(request, max))
         .start_http(addr)
+}
+
+/// The same request, with a body that reads the client's body (at most `max` + 1 bytes: the
+/// library then refuses it as too large) and hands it on mended.
+fn mend_body(request: hyper::Request<Body>, max: usize) -> RequestMiddlewareAction {
+    let (parts, body) = request.into_parts();
+    let mended = stream::once(async move {
+        let bytes = read_up_to(body, max).await?;
+        Ok::<_, hyper::Error>(match std::str::from_utf8(&bytes) {
+            Ok(text) => crate::spec::mend(text).into_owned().into_bytes(),
+            // Not UTF-8: the library answers that itself.
+            Err(_) => bytes,
+        })
+    });
+    RequestMiddlewareAction::Proceed {
+        should_continue_on_invalid_cors: false,
+        request: hyper::Request::from_parts(parts, Body::wrap_stream(mended)),
+    }
+}
+
+/// Reads `body` until its end, or until more than `max` bytes have come.
+async fn read_up_to(mut body: Body, max: usize) -> Result<Vec<u8>, hyper::Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.data().await {
+        bytes.extend_from_slice(&chunk?);
+        if bytes.len() > max {
+            break;
+        }
+    }
+    Ok(bytes)
 }

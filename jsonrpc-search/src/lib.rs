@@ -5,6 +5,8 @@
 //!   parameterised SQL only;
 //! - [`methods`]: `echo(s)` and `search(number?, last_name?, first_name?)` on a
 //!   `jsonrpc_core::IoHandler`, which answers the spec's errors and batches for us;
+//! - [`spec`]: the batch corners of the spec that `jsonrpc-core` misses, mended for both
+//!   transports;
 //! - [`framing`]: where a request ends when nothing marks its end (parse the JSON);
 //! - [`tcp`]: the raw TCP server: one JSON request, no delimiter, the reply as soon as it is
 //!   complete;
@@ -17,6 +19,7 @@ pub mod db;
 pub mod framing;
 pub mod http;
 pub mod methods;
+pub mod spec;
 pub mod tcp;
 
 use std::time::Duration;

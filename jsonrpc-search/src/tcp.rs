@@ -101,7 +101,7 @@ async fn connection(
                     let request = String::from_utf8_lossy(&request);
                     tracing::debug!("{peer} --> {}", request.trim());
                     // `None` for a notification (a request without an id): no reply at all.
-                    if let Some(reply) = io.handle_request(&request).await {
+                    if let Some(reply) = io.handle_request(&crate::spec::mend(&request)).await {
                         tracing::debug!("{peer} <-- {reply}");
                         send(&mut socket, &reply, idle_timeout).await?;
                     }

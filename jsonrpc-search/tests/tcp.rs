@@ -209,6 +209,31 @@ fn spec_errors() {
     still_serves(&server);
 }
 
+/// The specification's broken batches (the same table as `tests/http.rs`): the spec's replies,
+/// and the valid call in a mixed batch is still made.
+#[test]
+fn broken_batches_get_the_spec_replies() {
+    let server = server();
+    let invalid = json!({"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid request"}, "id": null});
+    let cases = [
+        ("[]", invalid.clone()),
+        ("[1]", json!([invalid])),
+        ("[1, 2, 3]", json!([invalid, invalid, invalid])),
+        (
+            r#"[{"jsonrpc": "2.0", "method": "echo", "params": ["kept"], "id": 1}, 5, "x"]"#,
+            json!([{"jsonrpc": "2.0", "result": "kept", "id": 1}, invalid, invalid]),
+        ),
+    ];
+    for (request, expected) in cases {
+        assert_eq!(
+            json(&exchange(&server, request.as_bytes())),
+            expected,
+            "request {request}"
+        );
+    }
+    still_serves(&server);
+}
+
 #[test]
 fn request_split_into_pieces_gets_one_reply() {
     let server = server();
