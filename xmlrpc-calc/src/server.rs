@@ -195,11 +195,43 @@ async fn read_body(State(limits): State<BodyLimits>, request: Request, next: Nex
         }
     };
     tracing::debug!(path = %parts.uri.path(), bytes = bytes.len(), "XML-RPC request");
+    if let Some(fault) = malformed(&bytes) {
+        return fault;
+    }
     parts
         .headers
         .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// How much of a malformed request its fault quotes.
+const QUOTED_CHARS: usize = 60;
+
+/// A `<fault>` reply (code 400, HTTP 200) for a body that is not an XML-RPC `<methodCall>`, or
+/// `None` for one that is. `dxr_server` would answer it too, but its fault string is the whole
+/// body, twice prefixed (`Failed to parse XML data: Failed to parse XML data: <body>`): a 1 MB
+/// request of junk got a 1 MB fault back. Ours says what is wrong in one line and quotes the
+/// first [`QUOTED_CHARS`] characters, so the sender can recognise what it sent.
+fn malformed(body: &[u8]) -> Option<Response> {
+    let problem = match std::str::from_utf8(body) {
+        Err(error) => format!("the body is not UTF-8 ({error})"),
+        Ok(text) => {
+            if dxr::MethodCall::from_xml(text).is_ok() {
+                return None;
+            }
+            let text = text.trim();
+            let mut quoted: String = text.chars().take(QUOTED_CHARS).collect();
+            if quoted.len() < text.len() {
+                quoted.push('…');
+            }
+            format!("not a well-formed <methodCall> document: {quoted:?}")
+        }
+    };
+    tracing::info!(%problem, "malformed XML-RPC request");
+    let fault = dxr::Fault::new(400, format!("malformed XML-RPC request: {problem}"));
+    let xml = dxr::FaultResponse { fault }.to_xml().ok()?;
+    Some(([(header::CONTENT_TYPE, "text/xml")], xml).into_response())
 }
 
 /// The complete axum application: XML-RPC routes plus the body limits.

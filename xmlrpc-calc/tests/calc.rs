@@ -154,17 +154,24 @@ fn bad_requests_get_faults_and_the_server_keeps_serving() {
     assert_eq!(fault_of(call(&c, "add", &[Value::Int(7)])).0, 400);
     assert_eq!(fault_of(call(&c, "sleep", &[Value::Int(31)])).0, 1);
     assert_eq!(fault_of(call(&c, "sleep", &[Value::Int(-1)])).0, 1);
-    // Not XML at all, and truncated XML: still a well-formed <fault> reply with HTTP 200.
+    // Not XML at all, truncated XML, 100 kB of junk, not UTF-8: each a short, well-formed
+    // <fault> (code 400) with HTTP 200, quoting only the start of what was sent.
+    let long_junk = format!("<methodCall>{}", "x".repeat(100_000));
     for junk in [
         &b"this is not xml"[..],
         b"<?xml version='1.0'?><methodCall><methodName>add",
+        long_junk.as_bytes(),
+        b"\xff\xfe<methodCall>",
     ] {
         let (status, body) = raw_post(&server, "/", junk);
         assert_eq!(status, 200, "{body}");
-        assert!(
-            body.contains("<fault>") && body.contains("faultCode"),
-            "{body}"
-        );
+        let fault = dxr::FaultResponse::from_xml(&body)
+            .unwrap_or_else(|e| panic!("no fault ({e}): {body}"))
+            .fault;
+        let text = fault.string();
+        assert_eq!(fault.code(), 400, "{text}");
+        assert!(text.starts_with("malformed XML-RPC request: "), "{text}");
+        assert!(text.len() < 200, "a short fault, got {} bytes", text.len());
     }
     // Still serving.
     assert_eq!(
