@@ -3,7 +3,8 @@
 Prints `7 + 3 = 10, 7-3 = 4, 7*3 = 21, 7/3 = 2`. The URL defaults to the tutorial's
 http://localhost:8000/ and may be given as the first argument or in XMLRPC_URL.
 For an https URL with a self-signed certificate, set XMLRPC_CA to the certificate's PEM file.
-With `fault` as second argument it also calls divide(1, 0) and prints the Fault it gets.
+With `fault` as second argument it also calls divide(1, 0) and power(2, 3) (no such method)
+and prints the Faults it gets.
 Partner: xmlrpc-server (Rust) or peers/server.py.
 """
 import os
@@ -27,6 +28,10 @@ print("7 + 3 = %d, 7-3 = %d, 7*3 = %d, 7/3 = %d" % tuple(result))
 if len(sys.argv) > 2 and sys.argv[2] == "fault":
     try:
         proxy.divide(1, 0)
+    except xmlrpc.client.Fault as err:
+        print("Fault %d: %s" % (err.faultCode, err.faultString))
+    try:
+        proxy.power(2, 3)  # no such method
     except xmlrpc.client.Fault as err:
         print("Fault %d: %s" % (err.faultCode, err.faultString))
     # The failing call inside a multicall: MultiCallIterator raises the Fault for that entry.

@@ -11,9 +11,10 @@
 //! **floor** division (`7/3 = 2`, `-7/3 = -3`). Where Python 2 would quietly switch to a bigger
 //! integer type that XML-RPC cannot carry anyway, we answer with a fault.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use dxr::{Fault, TryFromParams, TryFromValue, TryToValue, Value};
+use dxr::{multicall, Fault, TryFromParams, TryFromValue, TryToValue, Value};
 use dxr_server::axum::http::HeaderMap;
 use dxr_server::axum::Router;
 use dxr_server::{async_trait, Handler, HandlerFn, HandlerResult, RouteBuilder};
@@ -24,8 +25,9 @@ pub const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// The calculator's own methods, in the order `system.listMethods` lists them.
 pub const CALC_METHODS: [&str; 5] = ["add", "subtract", "multiply", "divide", "sleep"];
 
-/// Fault code for an error raised by a method itself. Python's `SimpleXMLRPCServer` uses `1`
-/// for every exception a method raises; we do the same so both servers look alike to a client.
+/// The fault code of every fault. Python's `SimpleXMLRPCServer` uses `1` for every exception,
+/// whether the method raised it, the method does not exist or its parameters do not fit; we do
+/// the same so both servers look alike to a client.
 pub const FAULT_METHOD: i32 = 1;
 
 /// Why a method refused its arguments. Each becomes a `<fault>` with code [`FAULT_METHOD`] and
@@ -42,6 +44,19 @@ pub enum CalcError {
     SleepOutOfRange { seconds: f64 },
     #[error("<class 'ValueError'>:name must not be empty")]
     EmptyName,
+    /// CPython's own words for a method it does not have.
+    #[error("<class 'Exception'>:method \"{0}\" is not supported")]
+    UnknownMethod(String),
+    /// Wrong number or types of parameters: a `TypeError` in CPython (whose text names the
+    /// Python function; ours is `dxr`'s description of the mismatch).
+    #[error("<class 'TypeError'>:{0}")]
+    BadParams(String),
+}
+
+impl From<dxr::Error> for CalcError {
+    fn from(error: dxr::Error) -> CalcError {
+        CalcError::BadParams(error.to_string())
+    }
 }
 
 impl From<CalcError> for Fault {
@@ -66,8 +81,8 @@ pub fn floor_div(a: i32, b: i32) -> Result<i32, CalcError> {
 }
 
 /// Decodes the two integer parameters every calculator method takes. A wrong count or type
-/// becomes dxr's fault 400 ("Parameter mismatch" / "Type mismatch").
-fn two_ints(params: &[Value]) -> Result<(i32, i32), Fault> {
+/// is a `TypeError` fault ("Parameter mismatch" / "Type mismatch").
+fn two_ints(params: &[Value]) -> Result<(i32, i32), CalcError> {
     Ok(<(i32, i32)>::try_from_params(params)?)
 }
 
@@ -98,7 +113,7 @@ fn divide(params: &[Value], _headers: HeaderMap) -> HandlerResult {
 
 /// The web-framework example: `hello(name)` mounted at `/api`.
 fn hello(params: &[Value], _headers: HeaderMap) -> HandlerResult {
-    let name = String::try_from_params(params)?;
+    let name = String::try_from_params(params).map_err(CalcError::from)?;
     if name.trim().is_empty() {
         return Err(CalcError::EmptyName.into());
     }
@@ -116,12 +131,12 @@ struct Sleep;
 impl Handler for Sleep {
     async fn handle(&self, params: &[Value], _headers: HeaderMap) -> HandlerResult {
         let [arg] = params else {
-            return Err(dxr::Error::parameter_mismatch(params.len(), 1).into());
+            return Err(CalcError::from(dxr::Error::parameter_mismatch(params.len(), 1)).into());
         };
         // Accept `sleep(5)` as well as `sleep(0.5)`.
         let seconds = match i32::try_from_value(arg) {
             Ok(n) => f64::from(n),
-            Err(_) => f64::try_from_value(arg)?,
+            Err(_) => f64::try_from_value(arg).map_err(CalcError::from)?,
         };
         if !(0.0..=MAX_SLEEP.as_secs_f64()).contains(&seconds) {
             return Err(CalcError::SleepOutOfRange { seconds }.into());
@@ -139,52 +154,115 @@ struct ListMethods(Vec<&'static str>);
 impl Handler for ListMethods {
     async fn handle(&self, params: &[Value], _headers: HeaderMap) -> HandlerResult {
         if !params.is_empty() {
-            return Err(dxr::Error::parameter_mismatch(params.len(), 0).into());
+            return Err(CalcError::from(dxr::Error::parameter_mismatch(params.len(), 0)).into());
         }
         Ok(self.0.try_to_value()?)
     }
 }
 
-/// One XML-RPC endpoint of the calculator at `path`. (`system.multicall` is built into
-/// `dxr_server` with its `multicall` feature: it runs each call in turn and answers with
-/// CPython's shape — `[result]` for a success, `{faultCode, faultString}` for a failure.)
-fn calculator(path: &str) -> Router {
-    let mut names: Vec<&'static str> = CALC_METHODS.to_vec();
-    names.extend(["system.listMethods", "system.multicall"]);
-    RouteBuilder::new()
-        .set_path(path)
-        .add_method("add", Box::new(add as HandlerFn))
-        .add_method("subtract", Box::new(subtract as HandlerFn))
-        .add_method("multiply", Box::new(multiply as HandlerFn))
-        .add_method("divide", Box::new(divide as HandlerFn))
-        .add_method("sleep", Box::new(Sleep))
-        .add_method("system.listMethods", Box::new(ListMethods(names)))
-        .build()
+/// `system.multicall`, CPython's way: run each `{methodName, params}` in turn, and answer with
+/// an array holding `[result]` for each success and `{faultCode, faultString}` for each
+/// failure, so one failing call does not spoil the others. (`dxr_server` has one built in, but
+/// it answers an unknown method with its own fault 404 where CPython says fault 1.)
+struct Multicall(HashMap<&'static str, Box<dyn Handler>>);
+
+impl std::fmt::Debug for Multicall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Multicall").field(&self.0.keys()).finish()
+    }
 }
 
-/// The `/api` endpoint: the tutorial mounts an XML-RPC handler inside a web framework next to
-/// other routes. Here the web framework is axum, and the handler is one more `Router`.
-fn api(path: &str) -> Router {
-    RouteBuilder::new()
-        .set_path(path)
-        .add_method("hello", Box::new(hello as HandlerFn))
-        .add_method(
-            "system.listMethods",
-            Box::new(ListMethods(vec![
-                "hello",
-                "system.listMethods",
-                "system.multicall",
-            ])),
-        )
-        .build()
+#[async_trait]
+impl Handler for Multicall {
+    async fn handle(&self, params: &[Value], headers: HeaderMap) -> HandlerResult {
+        let calls = multicall::from_multicall_params(params.to_vec()).map_err(CalcError::from)?;
+        let mut results = Vec::with_capacity(calls.len());
+        for call in calls {
+            results.push(match call {
+                Ok((name, params)) => match self.0.get(name.as_str()) {
+                    Some(method) => method.handle(&params, headers.clone()).await,
+                    None => Err(CalcError::UnknownMethod(name).into()),
+                },
+                Err(error) => Err(CalcError::from(error).into()),
+            });
+        }
+        Ok(multicall::into_multicall_response(results))
+    }
+}
+
+/// The two kinds of endpoint the server has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    /// The calculator, at `/` and `/RPC2` (Python's default paths).
+    Calculator,
+    /// The web-framework example at `/api`: `hello` only.
+    Api,
+}
+
+impl Endpoint {
+    fn at(path: &str) -> Option<Endpoint> {
+        match path {
+            "/" | "/RPC2" => Some(Endpoint::Calculator),
+            "/api" => Some(Endpoint::Api),
+            _ => None,
+        }
+    }
+
+    /// Every method name served here, in the order `system.listMethods` lists them.
+    fn names(self) -> Vec<&'static str> {
+        let mut names = match self {
+            Endpoint::Calculator => CALC_METHODS.to_vec(),
+            Endpoint::Api => vec!["hello"],
+        };
+        names.extend(["system.listMethods", "system.multicall"]);
+        names
+    }
+
+    /// The handlers a multicall may call (every method but `system.multicall` itself, as in
+    /// CPython, where a nested multicall would only recurse).
+    fn handlers(self) -> Vec<(&'static str, Box<dyn Handler>)> {
+        let mut handlers: Vec<(&'static str, Box<dyn Handler>)> = match self {
+            Endpoint::Calculator => vec![
+                ("add", Box::new(add as HandlerFn)),
+                ("subtract", Box::new(subtract as HandlerFn)),
+                ("multiply", Box::new(multiply as HandlerFn)),
+                ("divide", Box::new(divide as HandlerFn)),
+                ("sleep", Box::new(Sleep)),
+            ],
+            Endpoint::Api => vec![("hello", Box::new(hello as HandlerFn))],
+        };
+        handlers.push(("system.listMethods", Box::new(ListMethods(self.names()))));
+        handlers
+    }
+
+    /// The axum router for this endpoint at `path`: each method, plus `system.multicall`.
+    fn router(self, path: &str) -> Router {
+        let mut route = RouteBuilder::new().set_path(path);
+        for (name, handler) in self.handlers() {
+            route = route.add_method(name, handler);
+        }
+        let callable = self.handlers().into_iter().collect();
+        route
+            .add_method("system.multicall", Box::new(Multicall(callable)))
+            .build()
+    }
+}
+
+/// `Some(true)` when `method` is served at `path`, `Some(false)` when it is not (the server
+/// answers CPython's "method … is not supported" fault), `None` for a path with no endpoint.
+pub fn serves(path: &str, method: &str) -> Option<bool> {
+    Endpoint::at(path).map(|endpoint| endpoint.names().contains(&method))
 }
 
 /// Every route of the server: the calculator at `/` and `/RPC2` (Python's default paths),
-/// `hello` at `/api`. HTTP limits and the allowlist are added by [`crate::server`].
+/// `hello` at `/api` (the tutorial mounts an XML-RPC handler inside a web framework next to
+/// other routes; here the web framework is axum, and the handler is one more `Router`).
+/// HTTP limits and the allowlist are added by [`crate::server`].
 pub fn routes() -> Router {
-    calculator("/")
-        .merge(calculator("/RPC2"))
-        .merge(api("/api"))
+    Endpoint::Calculator
+        .router("/")
+        .merge(Endpoint::Calculator.router("/RPC2"))
+        .merge(Endpoint::Api.router("/api"))
 }
 
 #[cfg(test)]
@@ -221,7 +299,7 @@ mod tests {
             &[Value::String("7".into()), Value::Integer(3)],
             HeaderMap::new(),
         );
-        assert_eq!(wrong.map_err(|f| f.code()), Err(400));
+        assert_eq!(wrong.map_err(|f| f.code()), Err(FAULT_METHOD));
         let missing = subtract(&[Value::Integer(7)], HeaderMap::new());
         assert!(missing.is_err());
     }

@@ -195,7 +195,7 @@ async fn read_body(State(limits): State<BodyLimits>, request: Request, next: Nex
         }
     };
     tracing::debug!(path = %parts.uri.path(), bytes = bytes.len(), "XML-RPC request");
-    if let Some(fault) = malformed(&bytes) {
+    if let Some(fault) = refuse_early(parts.uri.path(), &bytes) {
         return fault;
     }
     parts
@@ -208,30 +208,57 @@ async fn read_body(State(limits): State<BodyLimits>, request: Request, next: Nex
 /// How much of a malformed request its fault quotes.
 const QUOTED_CHARS: usize = 60;
 
-/// A `<fault>` reply (code 400, HTTP 200) for a body that is not an XML-RPC `<methodCall>`, or
-/// `None` for one that is. `dxr_server` would answer it too, but its fault string is the whole
-/// body, twice prefixed (`Failed to parse XML data: Failed to parse XML data: <body>`): a 1 MB
-/// request of junk got a 1 MB fault back. Ours says what is wrong in one line and quotes the
-/// first [`QUOTED_CHARS`] characters, so the sender can recognise what it sent.
-fn malformed(body: &[u8]) -> Option<Response> {
-    let problem = match std::str::from_utf8(body) {
-        Err(error) => format!("the body is not UTF-8 ({error})"),
-        Ok(text) => {
-            if dxr::MethodCall::from_xml(text).is_ok() {
-                return None;
-            }
+/// The faults `dxr_server` would word differently from CPython, answered here before it sees
+/// the request (`None`: pass the request on). Both are fault code 1, like every CPython fault:
+///
+/// - a body that is not an XML-RPC `<methodCall>`: `dxr_server`'s fault string was the whole
+///   body, twice prefixed (`Failed to parse XML data: Failed to parse XML data: <body>`), so a
+///   1 MB request of junk got a 1 MB fault back. Ours says what is wrong in one line and quotes
+///   the first [`QUOTED_CHARS`] characters, so the sender can recognise what it sent;
+/// - a method this path does not serve: CPython's exact words, `<class 'Exception'>:method
+///   "power" is not supported` (`dxr_server` says `404 Unknown method.`).
+fn refuse_early(path: &str, body: &[u8]) -> Option<Response> {
+    let text = match std::str::from_utf8(body) {
+        Err(error) => {
+            return Some(fault(format!(
+                "malformed XML-RPC request: the body is not UTF-8 ({error})"
+            )))
+        }
+        Ok(text) => text,
+    };
+    let call = match dxr::MethodCall::from_xml(text) {
+        Ok(call) => call,
+        Err(_) => {
             let text = text.trim();
             let mut quoted: String = text.chars().take(QUOTED_CHARS).collect();
             if quoted.len() < text.len() {
                 quoted.push('…');
             }
-            format!("not a well-formed <methodCall> document: {quoted:?}")
+            tracing::info!(%quoted, "malformed XML-RPC request");
+            return Some(fault(format!(
+                "malformed XML-RPC request: not a well-formed <methodCall> document: {quoted:?}"
+            )));
         }
     };
-    tracing::info!(%problem, "malformed XML-RPC request");
-    let fault = dxr::Fault::new(400, format!("malformed XML-RPC request: {problem}"));
-    let xml = dxr::FaultResponse { fault }.to_xml().ok()?;
-    Some(([(header::CONTENT_TYPE, "text/xml")], xml).into_response())
+    match crate::calc::serves(path, &call.name) {
+        Some(false) => {
+            tracing::info!(method = %call.name, path, "unknown method");
+            Some(fault(
+                crate::calc::CalcError::UnknownMethod(call.name.to_string()).to_string(),
+            ))
+        }
+        // Served, or a path without an endpoint (axum answers 404 Not Found).
+        _ => None,
+    }
+}
+
+/// An XML-RPC `<fault>` reply with CPython's fault code 1, in an HTTP 200 response.
+fn fault(text: String) -> Response {
+    let fault = dxr::Fault::new(crate::calc::FAULT_METHOD, text);
+    match (dxr::FaultResponse { fault }).to_xml() {
+        Ok(xml) => ([(header::CONTENT_TYPE, "text/xml")], xml).into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
 }
 
 /// The complete axum application: XML-RPC routes plus the body limits.

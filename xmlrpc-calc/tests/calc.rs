@@ -85,11 +85,12 @@ fn arithmetic_follows_python2_integers() {
 fn multicall_wraps_successes_and_reports_faults_in_place() {
     let server = start(ServerConfig::default());
     let c = client(&server.url(""));
-    // The raw reply, as CPython shapes it: [[10], {faultCode, faultString}, [2]].
+    // The raw reply, as CPython shapes it: [[10], {faultCode, faultString}, [2], {…}].
     let calls = [
         Request::new("add").arg(7).arg(3),
         Request::new("divide").arg(1).arg(0),
         Request::new("divide").arg(7).arg(3),
+        Request::new("power").arg(2).arg(3),
     ];
     let raw = c.call(&Request::new_multicall(&calls)).unwrap();
     let Value::Array(entries) = raw else {
@@ -102,9 +103,15 @@ fn multicall_wraps_successes_and_reports_faults_in_place() {
         Some("<class 'ZeroDivisionError'>:integer division or modulo by zero")
     );
     assert_eq!(entries[2], Value::Array(vec![Value::Int(2)]));
+    // An unknown method inside a multicall: CPython's fault, in its place.
+    assert_eq!(entries[3]["faultCode"], Value::Int(1));
+    assert_eq!(
+        entries[3]["faultString"].as_str(),
+        Some("<class 'Exception'>:method \"power\" is not supported")
+    );
     // And the same through the client's helper.
     let results = c.multicall(&calls).unwrap();
-    assert_eq!(results.len(), 3);
+    assert_eq!(results.len(), 4);
     assert!(matches!(results[1], Err(CallError::Fault { code: 1, .. })));
 }
 
@@ -138,20 +145,33 @@ fn list_methods_and_the_api_endpoint() {
         (1, "<class 'ValueError'>:name must not be empty")
     );
     // /api serves hello only; the calculator is not there.
-    let (code, _) = fault_of(call(&api, "add", &[Value::Int(1), Value::Int(2)]));
-    assert_eq!(code, 404);
+    let (code, text) = fault_of(call(&api, "add", &[Value::Int(1), Value::Int(2)]));
+    assert_eq!(
+        (code, text.as_str()),
+        (1, "<class 'Exception'>:method \"add\" is not supported")
+    );
 }
 
 #[test]
 fn bad_requests_get_faults_and_the_server_keeps_serving() {
     let server = start(ServerConfig::default());
     let c = client(&server.url(""));
-    // Unknown method, wrong types, wrong count: faults, not dropped connections.
-    assert_eq!(fault_of(call(&c, "power", &[Value::Int(2)])).0, 404);
+    // Unknown method, wrong types, wrong count: faults with CPython's code 1 (and, for the
+    // unknown method, CPython's very words), not dropped connections.
+    let (code, text) = fault_of(call(&c, "power", &[Value::Int(2)]));
+    assert_eq!(
+        (code, text.as_str()),
+        (1, "<class 'Exception'>:method \"power\" is not supported")
+    );
     let (code, text) = fault_of(call(&c, "add", &[Value::from("7"), Value::Int(3)]));
-    assert_eq!(code, 400, "{text}");
-    assert!(text.contains("Type mismatch"), "{text}");
-    assert_eq!(fault_of(call(&c, "add", &[Value::Int(7)])).0, 400);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(
+        text,
+        "<class 'TypeError'>:Type mismatch: got string, expected i4"
+    );
+    let (code, text) = fault_of(call(&c, "add", &[Value::Int(7)]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.starts_with("<class 'TypeError'>:"), "{text}");
     assert_eq!(fault_of(call(&c, "sleep", &[Value::Int(31)])).0, 1);
     assert_eq!(fault_of(call(&c, "sleep", &[Value::Int(-1)])).0, 1);
     // Not XML at all, truncated XML, 100 kB of junk, not UTF-8: each a short, well-formed
@@ -169,7 +189,7 @@ fn bad_requests_get_faults_and_the_server_keeps_serving() {
             .unwrap_or_else(|e| panic!("no fault ({e}): {body}"))
             .fault;
         let text = fault.string();
-        assert_eq!(fault.code(), 400, "{text}");
+        assert_eq!(fault.code(), 1, "{text}");
         assert!(text.starts_with("malformed XML-RPC request: "), "{text}");
         assert!(text.len() < 200, "a short fault, got {} bytes", text.len());
     }

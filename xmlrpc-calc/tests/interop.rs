@@ -9,6 +9,8 @@ use common::testing::{free_port, peer_command, run, Lang, Matrix, Proc};
 const WAIT: Duration = Duration::from_secs(20);
 const LINE: &str = "7 + 3 = 10, 7-3 = 4, 7*3 = 21, 7/3 = 2";
 const ZERO_DIVISION: &str = "<class 'ZeroDivisionError'>:integer division or modulo by zero";
+/// CPython's fault for a method the server does not have; ours sends the same bytes.
+const NO_POWER: &str = "<class 'Exception'>:method \"power\" is not supported";
 
 /// Starts our server on an ephemeral port; returns it and its URL (read from its first line).
 fn rust_server(extra: &[&str]) -> (Proc, String) {
@@ -70,6 +72,16 @@ fn pair(client: Lang, url: &str) -> Result<(), String> {
             {
                 return Err(format!("divide 1 0: {:?} / {}", fault.status, fault.stderr));
             }
+            let unknown = rust_client(url, &["power", "2", "3"]);
+            if !unknown
+                .stderr
+                .contains(&format!("server fault 1: {NO_POWER}"))
+            {
+                return Err(format!(
+                    "power 2 3: {:?} / {}",
+                    unknown.status, unknown.stderr
+                ));
+            }
             Ok(())
         }
         Lang::Python => {
@@ -82,6 +94,7 @@ fn pair(client: Lang, url: &str) -> Result<(), String> {
             let want = [
                 LINE.to_string(),
                 format!("Fault 1: {ZERO_DIVISION}"),
+                format!("Fault 1: {NO_POWER}"),
                 "multicall[0] = 2".to_string(),
                 format!("multicall[1] Fault 1: {ZERO_DIVISION}"),
             ];
@@ -96,7 +109,7 @@ fn pair(client: Lang, url: &str) -> Result<(), String> {
 
 #[test]
 fn every_client_with_every_server() {
-    let mut matrix = Matrix::new("XML-RPC calculator: tutorial multicall, a call, a fault");
+    let mut matrix = Matrix::new("XML-RPC calculator: tutorial multicall, a call, two faults");
     let (_rust, rust_url) = rust_server(&[]);
     let python = python_server();
     for client in [Lang::Rust, Lang::Python] {
