@@ -1,6 +1,8 @@
 //! JSON-RPC over HTTP (`jsonrpc-http-server`) with the same handler, and the library client
 //! (`jsonrpc_search::client`) over both transports.
 
+mod spec_examples;
+
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -166,23 +168,12 @@ fn an_oversized_body_is_refused() {
     );
 }
 
-/// The JSON-RPC 2.0 specification's own examples of broken batches ("rpc call with an empty
-/// Array", "an invalid Batch", "invalid Batch (but not empty)", and a mixed one): each gets
-/// the reply the spec shows, over HTTP as over TCP (`tests/tcp.rs`).
+/// The specification's broken batches (`tests/spec_examples`): the spec's replies over HTTP,
+/// and the valid call in a mixed batch is still made.
 #[test]
 fn broken_batches_get_the_spec_replies_over_http() {
     let (_server, target) = http_server();
-    let invalid = json!({"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid request"}, "id": null});
-    let cases = [
-        ("[]", invalid.clone()),
-        ("[1]", json!([invalid])),
-        ("[1, 2, 3]", json!([invalid, invalid, invalid])),
-        (
-            r#"[{"jsonrpc": "2.0", "method": "echo", "params": ["kept"], "id": 1}, 5, "x"]"#,
-            json!([{"jsonrpc": "2.0", "result": "kept", "id": 1}, invalid, invalid]),
-        ),
-    ];
-    for (request, expected) in cases {
+    for (request, expected) in spec_examples::broken_batches() {
         assert_eq!(post(&target, request), expected, "request {request}");
     }
     let after = client::call(&target, "echo", Params::Array(vec![json!("still")]), WAIT);

@@ -1,6 +1,8 @@
 //! The raw TCP transport, byte by byte: one request with no delimiter, the reply as soon as the
 //! JSON is complete, and a server that survives every kind of bad input.
 
+mod spec_examples;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::thread;
@@ -209,22 +211,12 @@ fn spec_errors() {
     still_serves(&server);
 }
 
-/// The specification's broken batches (the same table as `tests/http.rs`): the spec's replies,
+/// The specification's broken batches (`tests/spec_examples`): the spec's replies over TCP,
 /// and the valid call in a mixed batch is still made.
 #[test]
 fn broken_batches_get_the_spec_replies() {
     let server = server();
-    let invalid = json!({"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid request"}, "id": null});
-    let cases = [
-        ("[]", invalid.clone()),
-        ("[1]", json!([invalid])),
-        ("[1, 2, 3]", json!([invalid, invalid, invalid])),
-        (
-            r#"[{"jsonrpc": "2.0", "method": "echo", "params": ["kept"], "id": 1}, 5, "x"]"#,
-            json!([{"jsonrpc": "2.0", "result": "kept", "id": 1}, invalid, invalid]),
-        ),
-    ];
-    for (request, expected) in cases {
+    for (request, expected) in spec_examples::broken_batches() {
         assert_eq!(
             json(&exchange(&server, request.as_bytes())),
             expected,
