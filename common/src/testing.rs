@@ -124,6 +124,24 @@ pub fn implementation(
     }
 }
 
+/// Starts the ZeroMQ server of `lang` on `endpoint`, the way every section's tests do: the
+/// Rust binary at `rust_bin` takes `--bind <endpoint>`, a peer script (`script` in the crate at
+/// `crate_dir`) reads `ZMQ_ENDPOINT`. `None` (after [`skip`]) when the interpreter is missing.
+pub fn zmq_server(
+    lang: Lang,
+    rust_bin: &str,
+    crate_dir: &str,
+    script: &str,
+    endpoint: &str,
+) -> Option<Proc> {
+    let mut cmd = implementation(lang, rust_bin, crate_dir, script)?;
+    match lang {
+        Lang::Rust => cmd.args(["--bind", endpoint]),
+        _ => cmd.env("ZMQ_ENDPOINT", endpoint),
+    };
+    Some(Proc::spawn(format!("{lang} server"), &mut cmd))
+}
+
 /// A loopback TCP port that was free a moment ago (bind to port 0, read the port, release it).
 /// For programs that must be told their endpoint in advance, such as the PHP peers.
 ///

@@ -148,17 +148,13 @@ fn client_gives_up_with_a_clear_message_when_no_server_runs() {
 
 /// Starts the server of `lang` on `endpoint`: Rust takes `--bind`, the peers `ZMQ_ENDPOINT`.
 fn start_server(lang: Lang, endpoint: &str) -> Option<Proc> {
-    let mut cmd = implementation(
+    common::testing::zmq_server(
         lang,
         env!("CARGO_BIN_EXE_demo1-server"),
         CRATE,
         "peers/server.php",
-    )?;
-    match lang {
-        Lang::Rust => cmd.args(["--bind", endpoint]),
-        _ => cmd.env("ZMQ_ENDPOINT", endpoint),
-    };
-    Some(Proc::spawn(format!("{lang} server"), &mut cmd))
+        endpoint,
+    )
 }
 
 /// The client of `lang` aimed at `endpoint`.

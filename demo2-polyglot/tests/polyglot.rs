@@ -13,17 +13,13 @@ const DEMO1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../demo1-reqrep");
 
 /// The server of `lang` on `endpoint` (Rust: demo2-server; PHP: the tutorial's echo server.php).
 fn server(lang: Lang, endpoint: &str) -> Option<Proc> {
-    let mut cmd = implementation(
+    common::testing::zmq_server(
         lang,
         env!("CARGO_BIN_EXE_demo2-server"),
         DEMO1,
         "peers/server.php",
-    )?;
-    match lang {
-        Lang::Rust => cmd.args(["--bind", endpoint]),
-        _ => cmd.env("ZMQ_ENDPOINT", endpoint),
-    };
-    Some(Proc::spawn(format!("{lang} server"), &mut cmd))
+        endpoint,
+    )
 }
 
 /// The client of `lang` aimed at `endpoint`, and the text it sends.

@@ -13,19 +13,13 @@ const CLIENT_DEADLINE: Duration = Duration::from_secs(15);
 
 /// Starts a server implementation on `endpoint` (`None` when its interpreter is missing).
 fn start_server(lang: Lang, endpoint: &str) -> Option<Proc> {
-    let mut cmd = match lang {
-        Lang::Rust => {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_demo6-server"));
-            cmd.args(["--bind", endpoint]);
-            cmd
-        }
-        _ => {
-            let mut cmd = peer_command(DIR, lang, "peers/server.php")?;
-            cmd.env("ZMQ_ENDPOINT", endpoint);
-            cmd
-        }
-    };
-    Some(Proc::spawn(format!("{lang} server"), &mut cmd))
+    common::testing::zmq_server(
+        lang,
+        env!("CARGO_BIN_EXE_demo6-server"),
+        DIR,
+        "peers/server.php",
+        endpoint,
+    )
 }
 
 /// The tutorial's client in `lang`, pointed at `endpoint`.
