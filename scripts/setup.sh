@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare this machine for the workspace: the PHP and Python peers, a RabbitMQ broker,
-# a C++ compiler for the vendored libzmq. Idempotent: run it as often as you like; it only
+# etcd (section 4's registry; tests start their own instances, never a system one), the real
+# zerorpc package (section 6½), a C++ compiler for the vendored libzmq. Idempotent: run it as often as you like; it only
 # installs what is missing and only starts RabbitMQ when nothing answers on port 5672.
 #
 # Used by: scripts/tour.sh, scripts/test.sh (README quick start), .ci/run, the Vagrantfile.
@@ -10,8 +11,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.venv"
 AMQP_PORT=5672
-APT_PACKAGES=(php-cli php-zmq php-msgpack rabbitmq-server python3-venv python3-pip g++ make iproute2)
-PY_PACKAGES=(pyzmq msgpack pika)
+APT_PACKAGES=(php-cli php-zmq php-msgpack rabbitmq-server etcd-server etcd-client protobuf-compiler python3-venv python3-pip g++ make iproute2)
+# zerorpc 0.6.3 does not work with pyzmq 23.0.0: pin around that one release.
+PY_PACKAGES=("pyzmq!=23.0.0" msgpack pika zerorpc==0.6.3)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -35,7 +37,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   say "creating the Python venv $VENV"
   python3 -m venv "$VENV" 2>/dev/null || /usr/bin/python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import zmq, msgpack, pika' 2>/dev/null; then
+if ! "$VENV/bin/python" -c 'import zmq, msgpack, pika, zerorpc' 2>/dev/null; then
   say "installing into the venv: ${PY_PACKAGES[*]}"
   "$VENV/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
 else

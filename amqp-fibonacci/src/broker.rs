@@ -210,3 +210,36 @@ pub(crate) fn stop_consuming(consumer: &amiquip::Consumer<'_>) {
         }
     }
 }
+
+/// The examples in the doc comments above, run as unit tests (this crate has no doc-test
+/// binaries: see docs/building.md).
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_from_url_accepts_escapes_and_refuses_garbage() {
+        assert!(options_from_url("amqp://u:p%40ss@h:1/%2f?heartbeat=5").is_ok());
+        assert!(options_from_url("not a url").is_err());
+    }
+
+    #[test]
+    fn broker_address_defaults_the_host_and_port() {
+        assert_eq!(
+            broker_address("amqp://guest:guest@127.0.0.1:5672/%2f"),
+            "127.0.0.1:5672"
+        );
+        assert_eq!(broker_address("amqp://localhost"), "localhost:5672");
+        assert_eq!(broker_address("amqp://"), "localhost:5672");
+        assert_eq!(broker_address("amqp://u:p@[::1]/%2f"), "[::1]:5672");
+    }
+
+    #[test]
+    fn redact_hides_only_the_password() {
+        assert_eq!(
+            redact("amqp://guest:guest@127.0.0.1:5672/%2f"),
+            "amqp://guest:***@127.0.0.1:5672/%2f"
+        );
+        assert_eq!(redact("amqp://localhost"), "amqp://localhost");
+    }
+}

@@ -2,7 +2,7 @@
 //! RabbitMQ tutorial (fib, `rpc_queue`) and the `s14rpc` variant (n + 100). Clients run at their
 //! defaults (n = 30); only the queue is changed, so the tests can run in parallel.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

@@ -1,6 +1,6 @@
 //! The tutorial's open questions, each answered by behaviour against the real broker.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::thread;

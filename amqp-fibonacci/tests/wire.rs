@@ -1,7 +1,7 @@
 //! The wire contract of TUTORIAL.md section 7, checked message by message with raw AMQP:
 //! what our client publishes, and what our server answers.
 
-mod support;
+use crate::support;
 
 use std::thread;
 use std::time::{Duration, Instant};

@@ -49,3 +49,16 @@ pub fn human(duration: Duration) -> String {
         format!("{} s", duration.as_secs_f64())
     }
 }
+
+/// The doc examples above, run as unit tests (no doc-test binaries: docs/building.md).
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_duration_takes_seconds_and_milliseconds() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2.5"), Ok(Duration::from_millis(2500)));
+        assert!(parse_duration("soon").is_err());
+    }
+}

@@ -4,12 +4,14 @@
 //! - [`cli`]: how a binary reports an error (one plain line, exit status 1);
 //! - [`endpoints`]: the tutorial's default endpoints and timeouts, and a duration parser for flags;
 //! - [`logging`]: one-line `tracing` set-up (diagnostics to stderr, `RUST_LOG` to tune);
+//! - [`shutdown`]: the flag Ctrl-C and SIGTERM raise, which every serve loop checks;
 //! - [`zmq_util`]: receive with a deadline, bind to an ephemeral port;
 //! - [`testing`]: helpers for the integration tests (peers, processes, the interop matrix).
 
 pub mod cli;
 pub mod endpoints;
 pub mod logging;
+pub mod shutdown;
 pub mod testing;
 pub mod zmq_util;
 

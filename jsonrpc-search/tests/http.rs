@@ -1,7 +1,7 @@
 //! JSON-RPC over HTTP (`jsonrpc-http-server`) with the same handler, and the library client
 //! (`jsonrpc_search::client`) over both transports.
 
-mod spec_examples;
+use crate::spec_examples;
 
 use std::net::TcpListener;
 use std::time::Duration;

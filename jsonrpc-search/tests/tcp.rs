@@ -1,7 +1,7 @@
 //! The raw TCP transport, byte by byte: one request with no delimiter, the reply as soon as the
 //! JSON is complete, and a server that survives every kind of bad input.
 
-mod spec_examples;
+use crate::spec_examples;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
