@@ -5,7 +5,7 @@
 //!   loop) + pika server (`amqp-fibonacci/peers/rpc_server.py`);
 //! - pipelined: the same Rust client keeps 64 calls in flight (each matched by its correlation
 //!   id) against the same pika pair, which can only do one call at a time. A context row shares
-//!   the queue between 4 Rust servers (`amqp_fibonacci::ServerThread`), the tutorial's way to
+//!   the queue between 4 Rust servers (`amqp_fibonacci::spawn_server`), the tutorial's way to
 //!   scale: with `prefetch_count = 1` one server answers one request per broker round trip.
 //!
 //! Each call asks for fib(10): cheap in both languages, so the broker round trips dominate.
@@ -17,7 +17,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use amqp_fibonacci::amiquip::QueueDeleteOptions;
-use amqp_fibonacci::{Function, RpcClient, ServerThread};
+use amqp_fibonacci::{spawn_server, Function, RpcClient, ServeStats, ServerError};
+use common::testing::ServerThread;
 use anyhow::{anyhow, bail, Context as _};
 
 use crate::ctx::{bench_peer, peer_rate, section_peer, Ctx, QuietServer};
@@ -83,7 +84,7 @@ struct Setup {
     shared_queue: String,
     /// `amqp-rpc-server` and the pika server.
     servers: [QuietServer; 2],
-    _shared_servers: Vec<ServerThread>,
+    _shared_servers: Vec<ServerThread<Result<ServeStats, ServerError>>>,
     _queues: TempQueues,
 }
 
@@ -111,7 +112,7 @@ fn start(ctx: &Ctx, shared: bool) -> anyhow::Result<Setup> {
     let shared_servers = if shared {
         (0..SHARED_SERVERS)
             .map(|_| {
-                ServerThread::spawn(
+                spawn_server(
                     &url,
                     &shared_queue,
                     Function::Fib,

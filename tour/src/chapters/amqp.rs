@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use amqp_fibonacci::amiquip::{
     Channel, Connection, Delivery, Publish, QueueDeclareOptions, QueueDeleteOptions,
 };
-use amqp_fibonacci::{Function, RpcClient, ServerThread, ERROR_HEADER};
+use amqp_fibonacci::{spawn_server, Function, RpcClient, ERROR_HEADER};
 
 use super::{Chapter, Need};
 use crate::narrator::Narrator;
@@ -120,8 +120,8 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         "amqp-rpc-server declares the queue {served} (the tutorial: rpc_queue) and consumes it"
     ));
     // Declared here first (the tutorial's way) so the tour can watch it before the server starts.
-    amqp_fibonacci::server::declare_like_tutorial(&channel, &served)?;
-    let server = ServerThread::spawn(
+    amqp_fibonacci::declare_like_tutorial(&channel, &served)?;
+    let server = spawn_server(
         &url,
         &served,
         Function::Fib,
@@ -245,14 +245,14 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         first.answered, first.errors
     ));
     let delay = Duration::from_millis(100);
-    let one = ServerThread::spawn(
+    let one = spawn_server(
         &url,
         &served,
         Function::Fib,
         delay,
         Narrator::console_writer("server 1"),
     );
-    let two = ServerThread::spawn(
+    let two = spawn_server(
         &url,
         &served,
         Function::Fib,
