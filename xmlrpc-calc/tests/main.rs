@@ -2,3 +2,4 @@
 
 mod calc;
 mod interop;
+mod lifecycle;
