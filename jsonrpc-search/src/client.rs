@@ -43,6 +43,12 @@ pub enum ClientError {
     Io { target: Target, reason: io::Error },
     #[error("HTTP request to {target} failed: {detail}")]
     Http { target: Target, detail: String },
+    #[error(
+        "{target} did not answer in HTTP ({detail}) — is that the raw-TCP port? jsonrpc-server \
+         speaks raw TCP on 31415 and HTTP on 31416 (--http {})",
+        crate::HTTP_URL
+    )]
+    NotHttp { target: Target, detail: String },
     #[error("{target} sent something that is not a JSON-RPC reply: {detail}")]
     BadReply { target: Target, detail: String },
     /// The server understood the call and answered with a JSON-RPC error object.
@@ -172,6 +178,11 @@ fn http_exchange(
         ureq::Error::Io(reason) => ClientError::Connect {
             target: target.clone(),
             reason,
+        },
+        // A raw-TCP JSON-RPC server answers an HTTP request with a JSON error and no status line.
+        other if other.to_string().contains("invalid HTTP version") => ClientError::NotHttp {
+            target: target.clone(),
+            detail: other.to_string(),
         },
         other => ClientError::Http {
             target: target.clone(),

@@ -5,10 +5,11 @@
 //!
 //! `serde_json`'s stream deserializer does that parsing for us: on a truncated value it reports an
 //! "unexpected end of input" error (`is_eof()`), which means "wait for more bytes"; any other
-//! error means the bytes can never become JSON. Braces inside strings (`"}{"`), escapes and
-//! multi-byte UTF-8 split across two reads are all handled by the parser, not by counting.
+//! error means the bytes can never become JSON (invalid UTF-8 included). Braces inside strings
+//! (`"}{"`), escapes and multi-byte UTF-8 split across two reads are handled by the parser, not
+//! by counting.
 
-use serde::de::IgnoredAny;
+use serde_json::Value;
 
 /// What the bytes received so far hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,22 +26,30 @@ pub enum Frame {
 /// count as requests, which is also what makes "the value is finished" unambiguous: a bare
 /// number such as `12` could still grow into `123`.
 pub fn find_end(buf: &[u8]) -> Frame {
+    match parse_first(buf) {
+        Ok(Some((end, _))) => Frame::Complete(end),
+        Ok(None) => Frame::Incomplete,
+        Err(()) => Frame::Invalid,
+    }
+}
+
+/// [`find_end`], keeping what the parser built: `Ok(Some((end, value)))` for a complete
+/// value, `Ok(None)` for "read more", `Err(())` for bytes that can never become a request. The
+/// server parses each request once, here, and hands the value on.
+#[allow(clippy::result_unit_err)] // the only failure is "invalid": nothing to say about it
+pub fn parse_first(buf: &[u8]) -> Result<Option<(usize, Value)>, ()> {
     let Some(first) = buf.iter().find(|b| !b.is_ascii_whitespace()) else {
-        return Frame::Incomplete;
+        return Ok(None);
     };
     if !matches!(first, b'{' | b'[') {
-        return Frame::Invalid;
+        return Err(());
     }
-    let mut values = serde_json::Deserializer::from_slice(buf).into_iter::<IgnoredAny>();
+    let mut values = serde_json::Deserializer::from_slice(buf).into_iter::<Value>();
     match values.next() {
-        // Skipping a string does not check its UTF-8, so check the finished value once.
-        Some(Ok(_)) => match std::str::from_utf8(&buf[..values.byte_offset()]) {
-            Ok(_) => Frame::Complete(values.byte_offset()),
-            Err(_) => Frame::Invalid,
-        },
-        Some(Err(e)) if e.is_eof() => Frame::Incomplete,
-        Some(Err(_)) => Frame::Invalid,
-        None => Frame::Incomplete,
+        Some(Ok(value)) => Ok(Some((values.byte_offset(), value))),
+        Some(Err(e)) if e.is_eof() => Ok(None),
+        Some(Err(_)) => Err(()),
+        None => Ok(None),
     }
 }
 

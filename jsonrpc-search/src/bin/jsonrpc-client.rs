@@ -9,7 +9,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::bail;
 use clap::{Parser, Subcommand};
 use jsonrpc_core::{Params, Value};
 use jsonrpc_search::client::{self, Target};
@@ -89,8 +89,14 @@ fn run(args: Args) -> anyhow::Result<()> {
             ("search".to_string(), Params::Map(named))
         }
         Request::Call { method, params } => {
-            let params =
-                serde_json::from_str(&params).context("params must be a JSON array or object")?;
+            let hint =
+                "params must be a JSON array or object, e.g. '[\"hi\"]' or '{\"s\": \"hi\"}'";
+            let params = match serde_json::from_str(&params) {
+                Ok(Value::Array(items)) => Params::Array(items),
+                Ok(Value::Object(fields)) => Params::Map(fields),
+                Ok(other) => bail!("{hint}, not {other}"),
+                Err(e) => bail!("{hint}: {e}"),
+            };
             (method, params)
         }
     };

@@ -4,6 +4,9 @@
 //!
 //! Terminal 1: `cargo run -p jsonrpc-search`                      (this server)
 //! Terminal 2: `cargo run -p jsonrpc-search --bin jsonrpc-client -- search --last-name Python`
+//!
+//! `--log-file myrpc.log` keeps the tutorial's transport log. Ctrl-C (or SIGTERM) stops it:
+//! requests in flight get half a second to finish; exit status 0.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use jsonrpc_http_server::tokio;
+use jsonrpc_search::questions::log_file::TransportLog;
 use jsonrpc_search::{db, http, methods, tcp, Limits, PhoneBook};
 
 /// JSON-RPC 2.0 server with `echo(s)` and `search(number?, last_name?, first_name?)` over a SQLite
@@ -47,6 +50,10 @@ struct Args {
     /// Close a TCP connection that stays silent this long in the middle of a request (30, 500ms).
     #[arg(long, default_value = "30s", value_parser = common::parse_duration)]
     idle_timeout: Duration,
+    /// Append one line per TCP request and reply (timestamp, peer) to this file (the tutorial's
+    /// `logfunc=log_file("myrpc.log")`).
+    #[arg(long, value_name = "PATH")]
+    log_file: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -57,6 +64,15 @@ fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 
+    let (log, writer) = match &args.log_file {
+        Some(path) => {
+            let (log, writer) = TransportLog::open(path).with_context(|| {
+                format!("cannot open the log file {} (--log-file)", path.display())
+            })?;
+            (Some(log), Some(writer))
+        }
+        None => (None, None),
+    };
     let book = PhoneBook::open(&args.db)
         .with_context(|| format!("cannot open the database {}", args.db.display()))?;
     println!(
@@ -80,28 +96,37 @@ fn run() -> anyhow::Result<()> {
         Some(server)
     };
 
-    if args.no_tcp {
-        match http_server {
-            Some(server) => server.wait(),
-            None => bail!("--no-tcp and --no-http leave nothing to serve"),
-        }
-        return Ok(());
-    }
-    let listener = std::net::TcpListener::bind(args.listen)
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    println!(
-        "JSON-RPC over TCP on {} (requests end where their JSON ends)",
-        listener.local_addr()?
-    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    // Runs until the process is stopped (Ctrl-C).
-    runtime.block_on(tcp::serve(
-        listener,
-        Arc::new(io),
-        limits,
-        std::future::pending(),
-    ))?;
+    let stop = async {
+        let mut sigterm =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(sigterm) => sigterm,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = sigterm.recv() => {} }
+    };
+    if args.no_tcp {
+        if http_server.is_none() {
+            bail!("--no-tcp and --no-http leave nothing to serve");
+        }
+        runtime.block_on(stop);
+    } else {
+        let listener = std::net::TcpListener::bind(args.listen)
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        println!(
+            "JSON-RPC over TCP on {} (requests end where their JSON ends)",
+            listener.local_addr()?
+        );
+        runtime.block_on(tcp::serve(listener, Arc::new(io), limits, log, stop))?;
+    }
+    // How a server stops: the HTTP server closes its sockets, the log writes its last lines.
+    if let Some(server) = http_server {
+        server.close();
+    }
+    if let Some(writer) = writer {
+        writer.finish(Duration::from_millis(300));
+    }
     Ok(())
 }

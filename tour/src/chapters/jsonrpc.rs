@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jsonrpc_search::client::{self, ClientError, Target};
 use jsonrpc_search::framing::{find_end, Frame};
-use jsonrpc_search::tcp::TcpServer;
+use jsonrpc_search::background::TcpServer;
 use jsonrpc_search::{http, methods, Limits, PhoneBook};
 
 use super::Chapter;

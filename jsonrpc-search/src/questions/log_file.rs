@@ -1,0 +1,91 @@
+//! The tutorial's server keeps a **transport log**: `logfunc=log_file("myrpc.log")` records every
+//! request and every reply. `jsonrpc-server --log-file PATH` does the same for raw TCP: one line
+//! per request (`-->`) and per reply (`<--`), with a UTC timestamp and the peer's address,
+//! appended to the file:
+//!
+//! ```text
+//! 2026-12-01T21:46:45.123Z 127.0.0.1:50312 --> {"jsonrpc":"2.0","method":"echo","params":["hi"],"id":1}
+//! 2026-12-01T21:46:45.124Z 127.0.0.1:50312 <-- {"jsonrpc":"2.0","result":"hi","id":1}
+//! ```
+//!
+//! A disk is slower than a socket, so the server never writes the file itself: it hands each
+//! line to a writer thread through a channel (sending never blocks), and the reply goes out at
+//! once. A file that cannot be opened is an error at start-up, not a surprise later.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The sending side, cloned into every connection.
+#[derive(Debug, Clone)]
+pub struct TransportLog {
+    lines: mpsc::Sender<String>,
+}
+
+/// The writer thread; [`LogWriter::finish`] waits (bounded) until it has written every line.
+#[derive(Debug)]
+pub struct LogWriter {
+    done: mpsc::Receiver<()>,
+}
+
+impl TransportLog {
+    /// Opens `path` for appending (creating it) and starts the writer thread.
+    pub fn open(path: &Path) -> std::io::Result<(TransportLog, LogWriter)> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        let (lines, queue) = mpsc::channel::<String>();
+        let (finished, done) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("transport log".into())
+            .spawn(move || {
+                let mut file = std::io::BufWriter::new(file);
+                // Until every sender is gone; each line reaches the file before the next is awaited.
+                for line in queue {
+                    let written = writeln!(file, "{line}").and_then(|()| file.flush());
+                    if let Err(error) = written {
+                        tracing::warn!("transport log: {error}");
+                    }
+                }
+                let _ = finished.send(());
+            })?;
+        Ok((TransportLog { lines }, LogWriter { done }))
+    }
+
+    /// Logs a request received from `peer` (nothing when there is no log).
+    pub fn request(log: &Option<TransportLog>, peer: SocketAddr, text: &str) {
+        Self::line(log, peer, "-->", text);
+    }
+
+    /// Logs a reply sent to `peer`.
+    pub fn reply(log: &Option<TransportLog>, peer: SocketAddr, text: &str) {
+        Self::line(log, peer, "<--", text);
+    }
+
+    fn line(log: &Option<TransportLog>, peer: SocketAddr, arrow: &str, text: &str) {
+        if let Some(log) = log {
+            // One line per message: a request may hold newlines between its tokens.
+            let text = text.replace(['\r', '\n'], " ");
+            let _ = log
+                .lines
+                .send(format!("{} {peer} {arrow} {text}", timestamp()));
+        }
+    }
+}
+
+impl LogWriter {
+    /// Waits up to `within` for the writer to finish, once every [`TransportLog`] is dropped.
+    pub fn finish(self, within: Duration) {
+        let _ = self.done.recv_timeout(within);
+    }
+}
+
+/// `2026-12-01T21:46:45.123Z`: RFC 3339, UTC, milliseconds.
+fn timestamp() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
