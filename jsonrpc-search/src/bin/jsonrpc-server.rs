@@ -18,6 +18,7 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use jsonrpc_search::questions::log_file::TransportLog;
 use jsonrpc_search::{db, http, methods, tcp, Limits, PhoneBook};
+use tokio::signal::unix::{signal, SignalKind};
 
 /// JSON-RPC 2.0 server with `echo(s)` and `search(number?, last_name?, first_name?)` over a SQLite
 /// phone book (table `mytable`, created and seeded on first run), on raw TCP and on HTTP.
@@ -64,15 +65,7 @@ fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
 
-    let (log, writer) = match &args.log_file {
-        Some(path) => {
-            let (log, writer) = TransportLog::open(path).with_context(|| {
-                format!("cannot open the log file {} (--log-file)", path.display())
-            })?;
-            (Some(log), Some(writer))
-        }
-        None => (None, None),
-    };
+    let (log, writer) = TransportLog::open_if(args.log_file.as_deref())?;
     let book = PhoneBook::open(&args.db)
         .with_context(|| format!("cannot open the database {}", args.db.display()))?;
     println!(
@@ -99,12 +92,9 @@ fn run() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let stop = async {
-        let mut sigterm =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(sigterm) => sigterm,
-                Err(_) => return std::future::pending().await,
-            };
+    // How a server stops: Ctrl-C or SIGTERM ends `stop`, and with it the serve loop.
+    let mut sigterm = runtime.block_on(async { signal(SignalKind::terminate()) })?;
+    let stop = async move {
         tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = sigterm.recv() => {} }
     };
     if args.no_tcp {
@@ -121,7 +111,7 @@ fn run() -> anyhow::Result<()> {
         );
         runtime.block_on(tcp::serve(listener, Arc::new(io), limits, log, stop))?;
     }
-    // How a server stops: the HTTP server closes its sockets, the log writes its last lines.
+    // Then the HTTP server closes its sockets, and the log writes its last lines.
     if let Some(server) = http_server {
         server.close();
     }

@@ -55,6 +55,22 @@ impl TransportLog {
         Ok((TransportLog { lines }, LogWriter { done }))
     }
 
+    /// [`TransportLog::open`] when `--log-file` names a file; the error names the flag.
+    pub fn open_if(
+        path: Option<&Path>,
+    ) -> anyhow::Result<(Option<TransportLog>, Option<LogWriter>)> {
+        let Some(path) = path else {
+            return Ok((None, None));
+        };
+        let (log, writer) = TransportLog::open(path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the log file {} (--log-file): {e}",
+                path.display()
+            )
+        })?;
+        Ok((Some(log), Some(writer)))
+    }
+
     /// Logs a request received from `peer` (nothing when there is no log).
     pub fn request(log: &Option<TransportLog>, peer: SocketAddr, text: &str) {
         Self::line(log, peer, "-->", text);
