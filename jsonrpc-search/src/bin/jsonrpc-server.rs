@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Parser;
+use jsonrpc_search::hardening::limits::LimitsArgs;
 use jsonrpc_search::questions::log_file::TransportLog;
-use jsonrpc_search::{db, http, methods, tcp, Limits, PhoneBook};
+use jsonrpc_search::{db, http, methods, tcp, PhoneBook};
 use tokio::signal::unix::{signal, SignalKind};
 
 /// JSON-RPC 2.0 server with `echo(s)` and `search(number?, last_name?, first_name?)` over a SQLite
@@ -45,12 +46,9 @@ struct Args {
     /// The SQLite file; created and seeded with a small phone book if it does not exist.
     #[arg(long, default_value = db::DEFAULT_DB, value_name = "PATH")]
     db: PathBuf,
-    /// The largest request accepted (a longer one gets an error and, on TCP, a closed socket).
-    #[arg(long, default_value_t = jsonrpc_search::MAX_REQUEST_BYTES, value_name = "BYTES")]
-    max_request_bytes: usize,
-    /// Close a TCP connection that stays silent this long in the middle of a request (30, 500ms).
-    #[arg(long, default_value = "30s", value_parser = common::parse_duration)]
-    idle_timeout: Duration,
+    /// How much a client may send, and how long it may dawdle.
+    #[command(flatten)]
+    limits: LimitsArgs,
     /// Append one line per TCP request and reply (timestamp, peer) to this file (the tutorial's
     /// `logfunc=log_file("myrpc.log")`).
     #[arg(long, value_name = "PATH")]
@@ -74,10 +72,7 @@ fn run() -> anyhow::Result<()> {
         book.len()?
     );
     let io = methods::handler(book);
-    let limits = Limits {
-        max_request_bytes: args.max_request_bytes,
-        idle_timeout: args.idle_timeout,
-    };
+    let limits = args.limits.limits();
 
     // jsonrpc-http-server runs on threads of its own; keep the handle alive while we serve.
     let http_server = if args.no_http {

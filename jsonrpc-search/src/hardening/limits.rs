@@ -44,6 +44,27 @@ impl Default for Limits {
     }
 }
 
+/// The server's flags for [`Limits`] (flattened into `jsonrpc-server`'s command line).
+#[derive(Debug, clap::Args)]
+pub struct LimitsArgs {
+    /// The largest request accepted (a longer one gets an error and, on TCP, a closed socket).
+    #[arg(long, default_value_t = MAX_REQUEST_BYTES, value_name = "BYTES")]
+    max_request_bytes: usize,
+    /// Close a TCP connection that stays silent this long in the middle of a request (30, 500ms).
+    #[arg(long, default_value = "30s", value_parser = common::parse_duration)]
+    idle_timeout: Duration,
+}
+
+impl LimitsArgs {
+    /// The limits these flags ask for.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_request_bytes: self.max_request_bytes,
+            idle_timeout: self.idle_timeout,
+        }
+    }
+}
+
 /// Reads what the client sent next onto `buf`: `Ok(false)` when the client hung up or stayed
 /// silent for `idle_timeout` (logged), `Ok(true)` when there is more to look at.
 pub async fn read_more(
