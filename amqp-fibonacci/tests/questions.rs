@@ -250,17 +250,17 @@ fn duplicate_and_unknown_replies_are_discarded() {
     // A misbehaving server: for each request it sends a reply with an unknown id, then the
     // right reply, then the right id again with a wrong body (a duplicate).
     let rogue_queue = queue.name.clone();
-    let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
-    let rogue = thread::spawn(move || {
+    let rogue = common::testing::ServerThread::spawn("rogue server", move |stop| {
         let mut connection = amqp_fibonacci::connect(&support::amqp_url()).unwrap();
         let channel = connection.open_channel(None).unwrap();
         let consumer = channel
             .basic_consume(rogue_queue, ConsumerOptions::default())
             .unwrap();
-        loop {
-            let message = crossbeam_channel::select! {
-                recv(consumer.receiver()) -> m => m.unwrap(),
-                recv(stopped) -> _ => break,
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let message = match consumer.receiver().recv_timeout(Duration::from_millis(50)) {
+                Ok(message) => message,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
             };
             let ConsumerMessage::Delivery(request) = message else {
                 break;
@@ -297,8 +297,7 @@ fn duplicate_and_unknown_replies_are_discarded() {
         "two unknown ids and at least two duplicates, got {}",
         client.discarded()
     );
-    drop(stop);
-    rogue.join().unwrap();
+    rogue.stop(); // bounded: fails, not hangs, if the rogue does not stop
 }
 
 // 7. Several servers share the work; killing one loses no call. -------------------------------

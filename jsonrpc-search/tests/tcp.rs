@@ -226,23 +226,85 @@ fn broken_batches_get_the_spec_replies() {
     still_serves(&server);
 }
 
+/// The sizes of the server's socket reads, as it logs them (`trace` events of
+/// `hardening::limits::read_more`), captured by a subscriber on the server's own thread.
+struct ReadLog(std::sync::mpsc::Sender<String>, Vec<u8>);
+
+impl Write for ReadLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.1.extend_from_slice(bytes);
+        while let Some(end) = self.1.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.1.drain(..=end).collect();
+            let _ = self.0.send(String::from_utf8_lossy(&line).into_owned());
+        }
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[test]
 fn request_split_into_pieces_gets_one_reply() {
-    let server = server();
-    let mut stream = connect(&server);
-    // Cut inside a string holding braces and inside a multi-byte character.
+    // A server on a current-thread runtime whose trace events (one per socket read) we see.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (events, reads) = std::sync::mpsc::channel::<String>();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = common::testing::ServerThread::spawn("traced server", move |_flag| {
+        let make_writer = move || ReadLog(events.clone(), Vec::new());
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(make_writer)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let io = std::sync::Arc::new(methods::handler(PhoneBook::in_memory().unwrap()));
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        runtime.block_on(jsonrpc_search::tcp::serve(
+            listener,
+            io,
+            Limits::default(),
+            None,
+            shutdown,
+        ))
+    })
+    .on_stop(move || {
+        let _ = stop.send(());
+    });
+
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream.set_nodelay(true).unwrap(); // each piece leaves at once, in a segment of its own
+                                       // Cut inside a string holding braces and inside a multi-byte character.
     let request =
         r#"{"jsonrpc": "2.0", "method": "echo", "params": ["}{ é ]["], "id": 7}"#.as_bytes();
     let cuts = [5, 50, 53, request.len()];
     let mut from = 0;
     for to in cuts {
         stream.write_all(&request[from..to]).unwrap();
-        stream.flush().unwrap();
-        thread::sleep(Duration::from_millis(30));
+        // Proof that the server read this piece on its own: its read of exactly these bytes.
+        let want = format!("bytes={}", to - from);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = reads.recv_timeout(left).expect("the server read the piece");
+            if line.contains(" read") && line.trim_end().ends_with(&want) {
+                break;
+            }
+        }
         from = to;
     }
     let reply = json(&read_reply(&mut stream, &mut Vec::new()));
     assert_eq!(reply["result"], "}{ é ][");
+    drop(stream);
+    server.stop().unwrap();
 }
 
 #[test]

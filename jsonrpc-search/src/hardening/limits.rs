@@ -88,6 +88,7 @@ pub async fn read_more(
         }
         return Ok(false);
     }
+    tracing::trace!(bytes = n, "{peer} read");
     buf.extend_from_slice(&chunk[..n]);
     Ok(true)
 }
