@@ -226,8 +226,10 @@ fn broken_batches_get_the_spec_replies() {
     still_serves(&server);
 }
 
-/// The sizes of the server's socket reads, as it logs them (`trace` events of
-/// `hardening::limits::read_more`), captured by a subscriber on the server's own thread.
+/// The thread whose trace events [`server_reads`] passes on.
+const TRACED: &str = "traced server";
+
+/// Formatted trace events written by the thread [`TRACED`], one line each.
 struct ReadLog(std::sync::mpsc::Sender<String>, Vec<u8>);
 
 impl Write for ReadLog {
@@ -244,21 +246,39 @@ impl Write for ReadLog {
     }
 }
 
-#[test]
-fn request_split_into_pieces_gets_one_reply() {
-    // A server on a current-thread runtime whose trace events (one per socket read) we see.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (events, reads) = std::sync::mpsc::channel::<String>();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = common::testing::ServerThread::spawn("traced server", move |_flag| {
-        let make_writer = move || ReadLog(events.clone(), Vec::new());
-        let subscriber = tracing_subscriber::fmt()
+/// The trace events of the thread [`TRACED`] (the server logs each socket read in
+/// `hardening::limits::read_more`). A global subscriber for this test binary, set once: a scoped
+/// one races with other tests' servers over tracing's per-callsite cache.
+fn server_reads() -> std::sync::MutexGuard<'static, std::sync::mpsc::Receiver<String>> {
+    use std::sync::{mpsc, Mutex, OnceLock};
+    static READS: OnceLock<Mutex<mpsc::Receiver<String>>> = OnceLock::new();
+    let reads = READS.get_or_init(|| {
+        let (events, reads) = mpsc::channel();
+        let make_writer = move || -> Box<dyn Write> {
+            match thread::current().name() {
+                Some(TRACED) => Box::new(ReadLog(events.clone(), Vec::new())),
+                _ => Box::new(std::io::sink()),
+            }
+        };
+        let _ = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_ansi(false)
             .with_writer(make_writer)
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+            .try_init();
+        Mutex::new(reads)
+    });
+    reads
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[test]
+fn request_split_into_pieces_gets_one_reply() {
+    let reads = server_reads();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = common::testing::ServerThread::spawn(TRACED, move |_flag| {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -292,12 +312,16 @@ fn request_split_into_pieces_gets_one_reply() {
         // Proof that the server read this piece on its own: its read of exactly these bytes.
         let want = format!("bytes={}", to - from);
         let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = reads.recv_timeout(left).expect("the server read the piece");
+            let Ok(line) = reads.recv_timeout(left) else {
+                panic!("no read of {want} by the server; its events: {seen:?}");
+            };
             if line.contains(" read") && line.trim_end().ends_with(&want) {
                 break;
             }
+            seen.push(line);
         }
         from = to;
     }
