@@ -201,4 +201,14 @@ fn a_bad_allow_file_at_start_up_is_an_error_naming_the_line() {
     );
     assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
     assert!(done.stderr.contains("allow.txt:2"), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("--allow-file"),
+        "names the flag: {}",
+        done.stderr
+    );
+    assert!(
+        done.stdout.is_empty(),
+        "refused before listening: {:?}",
+        done.stdout
+    );
 }

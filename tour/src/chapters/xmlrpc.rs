@@ -4,9 +4,9 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use xmlrpc_calc::client::{self, CallError, Client};
-use xmlrpc_calc::Background;
 use xmlrpc_calc::wire::{post_raw, pretty, request_head};
 use xmlrpc_calc::xmlrpc::Request;
+use xmlrpc_calc::Background;
 use xmlrpc_calc::ServerConfig;
 
 use super::Chapter;

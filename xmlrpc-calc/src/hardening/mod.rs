@@ -88,12 +88,16 @@ pub struct HardeningArgs {
 }
 
 impl HardeningArgs {
-    /// The configuration these flags ask for (loading the TLS certificate now).
-    pub fn into_config(self) -> Result<ServerConfig, tls::TlsError> {
+    /// The configuration these flags ask for, checked now: the TLS certificate loads, the
+    /// allow file parses (a bad one stops the server before it listens).
+    pub fn into_config(self) -> anyhow::Result<ServerConfig> {
         let tls = match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => Some(tls::load_tls(cert, key)?),
             _ => None,
         };
+        if let Some(path) = &self.allow_file {
+            allowlist::read_file(path).map_err(|why| anyhow::anyhow!("--allow-file: {why}"))?;
+        }
         Ok(ServerConfig {
             read_timeout: self.read_timeout,
             max_body: self.max_body,
