@@ -7,10 +7,8 @@
 //! Bad input never stops the server: each connection is its own task, and its worst outcomes are
 //! an error reply and a closed socket ([`crate::hardening::limits`]). How a server stops: Ctrl-C
 //! stops the accept loop; connections in flight get [`LINGER`] to finish, then are closed.
-//!
-//! (`jsonrpc-tcp-server` offers the same framing as `Separator::Empty`, a brace counter, but it
-//! binds its own socket and has no bound on the size of a request nor an idle timeout; the accept
-//! loop below is short enough to show instead.)
+//! (Why not `jsonrpc-tcp-server`? It binds its own socket and bounds neither a request's size
+//! nor a client's silence; this accept loop is short enough to show instead.)
 
 use std::future::Future;
 use std::io;

@@ -5,7 +5,7 @@ use std::io;
 use std::time::Duration;
 
 use common::endpoints::human;
-use jsonrpc_core::Value;
+use jsonrpc_core::{Params, Value};
 
 use crate::client::Target;
 
@@ -38,4 +38,16 @@ pub enum ClientError {
         message: String,
         data: Option<Value>,
     },
+}
+
+/// The params of `jsonrpc-client call METHOD PARAMS`: JSON-RPC takes an array (positional) or an
+/// object (named), and `call echo 1` should say so rather than "data did not match any variant".
+pub fn raw_params(text: &str) -> anyhow::Result<Params> {
+    let hint = "params must be a JSON array or object, e.g. '[\"hi\"]' or '{\"s\": \"hi\"}'";
+    match serde_json::from_str(text) {
+        Ok(Value::Array(items)) => Ok(Params::Array(items)),
+        Ok(Value::Object(fields)) => Ok(Params::Map(fields)),
+        Ok(other) => anyhow::bail!("{hint}, not {other}"),
+        Err(e) => anyhow::bail!("{hint}: {e}"),
+    }
 }
