@@ -247,7 +247,7 @@ pub(crate) fn stop_consuming(consumer: &amiquip::Consumer<'_>) {
 }
 
 impl Drop for crate::RpcClient<'_> {
-    /// Why not just let the fields drop? The consumer needs [`stop_consuming`] (above), and a
+    /// Why not just let the fields drop? The consumer needs `stop_consuming` (above), and a
     /// program that keeps its connection and makes another client (the tour, the tests) should
     /// not pile up callback queues: the broker deletes an exclusive queue only with its connection.
     fn drop(&mut self) {

@@ -7,7 +7,7 @@
 //!   `correlation_id`; then it waits (bounded) for the reply that carries the same id.
 //!
 //! Wrapped around it, the tutorial's questions: no server running ([`no_server`]), several calls
-//! in flight ([`in_flight`]), error replies ([`error_replies`]).
+//! in flight ([`crate::questions::in_flight`]), error replies ([`error_replies`]).
 
 use std::time::{Duration, Instant};
 
@@ -30,7 +30,7 @@ pub struct RpcClient<'ch> {
     pub(crate) replies: Consumer<'ch>,
     /// Requests the broker could not route come back here ([`no_server`]).
     pub(crate) returns: Receiver<Return>,
-    /// Calls published and not answered yet, and answers kept for them ([`in_flight`]).
+    /// Calls published and not answered yet, and answers kept for them ([`crate::questions::in_flight`]).
     pub(crate) calls: Calls,
 }
 

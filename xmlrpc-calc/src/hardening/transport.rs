@@ -9,7 +9,7 @@ use xmlrpc::{Request, Transport, Value};
 
 use crate::{CallError, Client};
 
-/// One call through [`Post`]: the value, the fault, or the transport's own typed error.
+/// One call through `Post`: the value, the fault, or the transport's own typed error.
 pub fn call(client: &Client, request: &Request<'_>) -> Result<Value, CallError> {
     // `xmlrpc::Error` hides the transport's error type, so the transport also leaves its
     // own typed error here for us to return.
