@@ -207,7 +207,9 @@ pub struct ServerThread<T> {
 
 impl<T> std::fmt::Debug for ServerThread<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerThread").field("name", &self.name).finish()
+        f.debug_struct("ServerThread")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -307,7 +309,9 @@ pub fn wait_for_port(addr: std::net::SocketAddr, timeout: Duration) -> Result<()
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(format!("nothing accepts connections on {addr} within {timeout:?}"));
+            return Err(format!(
+                "nothing accepts connections on {addr} within {timeout:?}"
+            ));
         }
         thread::sleep(Duration::from_millis(20));
     }
