@@ -60,14 +60,15 @@ pub fn recv_timeout(
 /// went wrong: `cannot connect to localhost:5555 (--connect): Invalid argument — an endpoint is
 /// transport://address, e.g. tcp://localhost:5555`.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot {action} {endpoint} ({flag}): {source}{}", hint(.action, .endpoint, *.source))]
+#[error("cannot {action} {endpoint} ({flag}): {zmq_error}{}", hint(.action, .endpoint, *.zmq_error))]
 pub struct EndpointError {
     /// `bind` or `connect to`.
     pub action: &'static str,
     pub endpoint: String,
     /// The flag the endpoint came from, e.g. `--bind`.
     pub flag: &'static str,
-    pub source: zmq::Error,
+    /// Not a `source`: the message already says it, so an error chain does not repeat it.
+    pub zmq_error: zmq::Error,
 }
 
 /// What a person can do about a refused endpoint.
@@ -94,11 +95,11 @@ fn hint(action: &str, endpoint: &str, error: zmq::Error) -> String {
 
 /// `socket.bind(endpoint)`, with an error that names `flag` and says what probably went wrong.
 pub fn bind(socket: &zmq::Socket, endpoint: &str, flag: &'static str) -> Result<(), EndpointError> {
-    socket.bind(endpoint).map_err(|source| EndpointError {
+    socket.bind(endpoint).map_err(|zmq_error| EndpointError {
         action: "bind",
         endpoint: endpoint.to_string(),
         flag,
-        source,
+        zmq_error,
     })
 }
 
@@ -108,11 +109,11 @@ pub fn connect(
     endpoint: &str,
     flag: &'static str,
 ) -> Result<(), EndpointError> {
-    socket.connect(endpoint).map_err(|source| EndpointError {
+    socket.connect(endpoint).map_err(|zmq_error| EndpointError {
         action: "connect to",
         endpoint: endpoint.to_string(),
         flag,
-        source,
+        zmq_error,
     })
 }
 
