@@ -1,52 +1,35 @@
 //! The server loop over a real socket (in-process), and the client binary against it.
 
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use common::testing::run;
+use common::testing::{run, ServerThread};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// A demo6 server on an ephemeral port, stopped (and its console collected) on `stop`.
+/// A demo6 server on an ephemeral port (`ServerThread`: `stop()` is bounded at 5 s) whose
+/// `stop()` returns the console lines it printed.
 struct Server {
     endpoint: String,
-    shutdown: Arc<AtomicBool>,
-    console: Arc<Mutex<Vec<u8>>>,
-    handle: JoinHandle<Result<(), zmq::Error>>,
+    thread: ServerThread<Vec<String>>,
 }
 
 impl Server {
     fn start(context: &zmq::Context) -> Server {
         let socket = context.socket(zmq::REP).unwrap();
         let endpoint = common::zmq_util::bind_ephemeral(&socket).unwrap();
-        let shutdown = Arc::new(AtomicBool::new(false));
-        let console = Arc::new(Mutex::new(Vec::new()));
-        let handle = {
-            let (shutdown, console) = (shutdown.clone(), console.clone());
-            thread::spawn(move || {
-                let router = demo6_rpc_server::functions::router();
-                let mut out = Vec::new();
-                let result = demo6_rpc_server::serve(&socket, &router, &mut out, &shutdown);
-                console.lock().unwrap().extend(out);
-                result
-            })
-        };
-        Server {
-            endpoint,
-            shutdown,
-            console,
-            handle,
-        }
+        let thread = ServerThread::spawn("demo6 serve", move |stop| {
+            let router = demo6_rpc_server::functions::router();
+            let mut console = Vec::new();
+            demo6_rpc_server::serve(&socket, &router, &mut console, &stop).expect("serve");
+            let console = String::from_utf8(console).expect("the console is UTF-8");
+            console.lines().map(str::to_string).collect()
+        });
+        Server { endpoint, thread }
     }
 
     fn stop(self) -> Vec<String> {
-        self.shutdown.store(true, Ordering::Relaxed);
-        self.handle.join().unwrap().unwrap();
-        let console = String::from_utf8(self.console.lock().unwrap().clone()).unwrap();
-        console.lines().map(str::to_string).collect()
+        self.thread.stop()
     }
 }
 
@@ -169,6 +152,39 @@ fn help_names_the_partner() {
         assert!(
             lines.join("\n").contains(partner),
             "{bin} --help: {lines:?}"
+        );
+    }
+}
+
+/// Ctrl-C (SIGINT) while serving: demo6-server exits 0 within a second (`common::shutdown`).
+#[test]
+fn the_server_stops_cleanly_on_ctrl_c() {
+    let endpoint = common::testing::free_endpoint();
+    let bin = env!("CARGO_BIN_EXE_demo6-server");
+    let server = common::testing::Proc::spawn(bin, Command::new(bin).args(["--bind", &endpoint]));
+    let lines = run("demo6-client", &mut client(&endpoint, &[]), WAIT)
+        .success()
+        .unwrap();
+    assert_eq!(lines, ["19"], "it serves");
+    let lines = server.ctrl_c(Duration::from_secs(1)).success().unwrap();
+    assert_eq!(lines, ["plus(1, 2, 2, 3, 3, 4, 2, 3, -1) = 19"]);
+}
+
+/// Issue 11: a bind or connect endpoint without a transport names the flag and the form.
+#[test]
+fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
+    for (bin, flag) in [
+        (env!("CARGO_BIN_EXE_demo6-server"), "--bind"),
+        (env!("CARGO_BIN_EXE_demo6-client"), "--connect"),
+    ] {
+        let done = run(bin, Command::new(bin).args([flag, "localhost:5555"]), WAIT);
+        assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
+        assert!(
+            done.stderr.contains(&format!(
+                "localhost:5555 ({flag}): Invalid argument — an endpoint is transport://address, e.g. tcp://"
+            )),
+            "{bin}: {}",
+            done.stderr
         );
     }
 }
