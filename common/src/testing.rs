@@ -1,9 +1,10 @@
 //! Helpers for the integration tests and the tour: find the PHP and Python peers, run processes
 //! with bounded waits, pick ephemeral ports, and collect the interop matrix.
 //!
-//! Peers and skipping: without `php` or the project's Python venv a test prints `SKIP …` with the
-//! command that fixes it and passes — unless `REQUIRE_PEERS=1` (set by `scripts/test.sh` and CI
-//! after setup), where a missing peer is a failure.
+//! Peers and skipping: without `php` or the project's Python venv a test writes `SKIP #n …` with
+//! the command that fixes it to the real stderr (where a plain `cargo test` shows it) and passes —
+//! unless `REQUIRE_PEERS=1` (set by `scripts/test.sh` and CI after setup), where a missing peer
+//! is a failure.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -766,6 +767,29 @@ mod tests {
             required.status.is_some_and(|s| !s.success()),
             "REQUIRE_PEERS=1 makes a skip a failure: {required:?}"
         );
+    }
+
+    /// A grandchild that inherits the pipes (a server started in the background by a script)
+    /// keeps stderr open after the child exits: `finish` must report, not wait for it.
+    #[test]
+    fn finish_does_not_wait_for_a_grandchild_holding_stderr() {
+        let started = Instant::now();
+        let done = run(
+            "sh",
+            Command::new("sh").args(["-c", "sleep 6 & echo done"]),
+            Duration::from_secs(5),
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "finish waited {:?} for the grandchild",
+            started.elapsed()
+        );
+        assert_eq!(done.stdout, ["done"], "{done:?}");
+        assert!(
+            done.stderr.contains("a child of it holds the pipe"),
+            "{done:?}"
+        );
+        assert!(done.status.is_some_and(|s| s.success()), "{done:?}");
     }
 
     /// 300 draws from the kernel alone repeat a port in most runs (birthday odds on ~14 000
