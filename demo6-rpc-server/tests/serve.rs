@@ -7,39 +7,28 @@ use common::testing::{run, ServerThread};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// A demo6 server on an ephemeral port (`ServerThread`: `stop()` is bounded at 5 s) whose
-/// `stop()` returns the console lines it printed.
-struct Server {
-    endpoint: String,
-    thread: ServerThread<Vec<String>>,
-}
-
-impl Server {
-    fn start(context: &zmq::Context) -> Server {
-        let socket = context.socket(zmq::REP).unwrap();
-        let endpoint = common::zmq_util::bind_ephemeral(&socket).unwrap();
-        let thread = ServerThread::spawn("demo6 serve", move |stop| {
-            let router = demo6_rpc_server::functions::router();
-            let mut console = Vec::new();
-            demo6_rpc_server::serve(&socket, &router, &mut console, &stop).expect("serve");
-            let console = String::from_utf8(console).expect("the console is UTF-8");
-            console.lines().map(str::to_string).collect()
-        });
-        Server { endpoint, thread }
-    }
-
-    fn stop(self) -> Vec<String> {
-        self.thread.stop()
-    }
+/// A demo6 server on an ephemeral port, and that endpoint. `stop()` raises its flag, waits for
+/// it (at most 5 s, then fails) and returns the console lines it printed.
+fn start(context: &zmq::Context) -> (ServerThread<Vec<String>>, String) {
+    let socket = context.socket(zmq::REP).unwrap();
+    let endpoint = common::zmq_util::bind_ephemeral(&socket).unwrap();
+    let server = ServerThread::spawn("demo6 serve", move |stop| {
+        let router = demo6_rpc_server::functions::router();
+        let mut console = Vec::new();
+        demo6_rpc_server::serve(&socket, &router, &mut console, &stop).expect("serve");
+        let console = String::from_utf8(console).expect("the console is UTF-8");
+        console.lines().map(str::to_string).collect()
+    });
+    (server, endpoint)
 }
 
 #[test]
 fn the_server_keeps_serving_after_bad_calls() {
     let context = zmq::Context::new();
-    let server = Server::start(&context);
+    let (server, endpoint) = start(&context);
     let client = context.socket(zmq::REQ).unwrap();
     client.set_linger(0).unwrap();
-    client.connect(&server.endpoint).unwrap();
+    client.connect(&endpoint).unwrap();
     let ask = |frames: &[&[u8]]| {
         client.send_multipart(frames, 0).unwrap();
         common::zmq_util::recv_timeout(&client, WAIT)
@@ -81,9 +70,9 @@ fn client(endpoint: &str, args: &[&str]) -> Command {
 #[test]
 fn the_client_prints_results_and_shows_errors_plainly() {
     let context = zmq::Context::new();
-    let server = Server::start(&context);
+    let (server, endpoint) = start(&context);
     let ok = |args: &[&str]| {
-        run("demo6-client", &mut client(&server.endpoint, args), WAIT)
+        run("demo6-client", &mut client(&endpoint, args), WAIT)
             .success()
             .unwrap()
     };
@@ -106,7 +95,7 @@ fn the_client_prints_results_and_shows_errors_plainly() {
             "error: `divide` failed: division by zero",
         ),
     ] {
-        let done = run("demo6-client", &mut client(&server.endpoint, args), WAIT);
+        let done = run("demo6-client", &mut client(&endpoint, args), WAIT);
         let status = done.status.expect("the client exits by itself");
         assert!(!status.success(), "{args:?} must fail");
         assert!(
