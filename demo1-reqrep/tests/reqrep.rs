@@ -255,15 +255,24 @@ fn help_says_what_each_binary_does_and_names_its_partner() {
     }
 }
 
-/// Ctrl-C (SIGINT) while serving: the server exits 0 within a second (`common::shutdown`).
+/// Ctrl-C (SIGINT) while serving, or SIGTERM (what `kill` and service managers send): the
+/// server exits 0 within a second (`common::shutdown`).
 #[test]
-fn the_server_stops_cleanly_on_ctrl_c() {
-    let endpoint = common::testing::free_endpoint();
-    let server = start_server(Lang::Rust, &endpoint).unwrap();
-    // It serves: one round trip first, so the signal lands in the serve loop.
-    assert_eq!(call(&endpoint, &[b"ping"]), vec![b"ping".to_vec()]);
-    let lines = server.ctrl_c(STOP_WITHIN).success().unwrap();
-    assert_eq!(lines, ["Get message: ping"]);
+fn the_server_stops_cleanly_on_ctrl_c_and_sigterm() {
+    for signal in ["INT", "TERM"] {
+        let endpoint = common::testing::free_endpoint();
+        let mut server = start_server(Lang::Rust, &endpoint).unwrap();
+        // It serves: one round trip first, so the signal lands in the serve loop.
+        assert_eq!(call(&endpoint, &[b"ping"]), vec![b"ping".to_vec()]);
+        server
+            .expect_line(WAIT, |l| l == "Get message: ping")
+            .unwrap();
+        server.signal(signal);
+        server
+            .finish(STOP_WITHIN)
+            .success()
+            .unwrap_or_else(|e| panic!("SIG{signal}: {e}"));
+    }
 }
 
 /// Issue 11: an endpoint without a transport, or a host name where bind needs an address, is
