@@ -635,6 +635,42 @@ fn normalise_dates(text: &str) -> String {
     out
 }
 
+/// The README test of a section crate, in one line of its `tests/readme.rs`:
+///
+/// ```text
+/// common::readme_test!(package: "demo1-reqrep", default: "demo1-server",
+///     bins: ["demo1-server", "demo1-client"], ports: [5555]);
+/// ```
+///
+/// It holds the tutorial's default ports (ascending, so two tests never wait on each other)
+/// for the whole run, and skips when something outside the tests already listens there.
+#[macro_export]
+macro_rules! readme_test {
+    (package: $package:literal, default: $default:literal, bins: [$($bin:literal),+ $(,)?],
+     ports: [$($port:expr),* $(,)?]) => {
+        #[test]
+        fn readme_commands_print_what_the_readme_says() {
+            let mut ports: Vec<u16> = vec![$($port),*];
+            ports.sort_unstable();
+            let mut locks = Vec::new();
+            for port in &ports {
+                match $crate::testing::lock_default_port(*port) {
+                    Some(lock) => locks.push(lock),
+                    None => return,
+                }
+            }
+            $crate::readme::check(&$crate::readme::Section {
+                package: $package,
+                crate_dir: env!("CARGO_MANIFEST_DIR"),
+                bins: &[$(($bin, env!(concat!("CARGO_BIN_EXE_", $bin)))),+],
+                default_bin: $default,
+                ports: &ports,
+            });
+            drop(locks);
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -718,40 +754,4 @@ mod tests {
         assert!(!Pattern::new("19").matches("20"));
         assert!(Pattern::new("['add', 'subtract', …]").matches("['add', 'subtract', 'divide']"));
     }
-}
-
-/// The README test of a section crate, in one line of its `tests/readme.rs`:
-///
-/// ```text
-/// common::readme_test!(package: "demo1-reqrep", default: "demo1-server",
-///     bins: ["demo1-server", "demo1-client"], ports: [5555]);
-/// ```
-///
-/// It holds the tutorial's default ports (ascending, so two tests never wait on each other)
-/// for the whole run, and skips when something outside the tests already listens there.
-#[macro_export]
-macro_rules! readme_test {
-    (package: $package:literal, default: $default:literal, bins: [$($bin:literal),+ $(,)?],
-     ports: [$($port:expr),* $(,)?]) => {
-        #[test]
-        fn readme_commands_print_what_the_readme_says() {
-            let mut ports: Vec<u16> = vec![$($port),*];
-            ports.sort_unstable();
-            let mut locks = Vec::new();
-            for port in &ports {
-                match $crate::testing::lock_default_port(*port) {
-                    Some(lock) => locks.push(lock),
-                    None => return,
-                }
-            }
-            $crate::readme::check(&$crate::readme::Section {
-                package: $package,
-                crate_dir: env!("CARGO_MANIFEST_DIR"),
-                bins: &[$(($bin, env!(concat!("CARGO_BIN_EXE_", $bin)))),+],
-                default_bin: $default,
-                ports: &ports,
-            });
-            drop(locks);
-        }
-    };
 }
