@@ -85,9 +85,10 @@ impl TransportLog {
         if let Some(log) = log {
             // One line per message: a request may hold newlines between its tokens.
             let text = text.replace(['\r', '\n'], " ");
-            let _ = log
-                .lines
-                .send(format!("{} {peer} {arrow} {text}", timestamp(SystemTime::now())));
+            let _ = log.lines.send(format!(
+                "{} {peer} {arrow} {text}",
+                timestamp(SystemTime::now())
+            ));
         }
     }
 }
@@ -113,7 +114,12 @@ pub fn timestamp(at: SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s, ms) = (secs / 3600, secs / 60 % 60, secs % 60, since.subsec_millis());
+    let (h, m, s, ms) = (
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        since.subsec_millis(),
+    );
     format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{ms:03}Z")
 }
 
