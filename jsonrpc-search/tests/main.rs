@@ -6,5 +6,6 @@ mod framing;
 mod http;
 mod interop;
 mod methods;
+mod readme;
 mod spec_examples;
 mod tcp;

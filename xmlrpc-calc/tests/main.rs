@@ -3,3 +3,4 @@
 mod calc;
 mod interop;
 mod lifecycle;
+mod readme;
