@@ -3,5 +3,6 @@
 mod compute;
 mod interop;
 mod questions;
+mod readme;
 mod support;
 mod wire;

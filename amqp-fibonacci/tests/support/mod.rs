@@ -109,3 +109,20 @@ pub fn bin(name: &str) -> Command {
 pub fn fib_text(n: u64) -> String {
     amqp_fibonacci::fib(n).expect("n <= 186").to_string()
 }
+
+/// Holds the tutorial's queue names for one test at a time across every test process (a file
+/// lock in the temp dir): the one test below runs the programs at their defaults.
+pub fn lock_default_queues() -> std::fs::File {
+    let path = std::env::temp_dir().join("rpc-tutorial-amqp-default-queues.lock");
+    let file = std::fs::File::create(&path).expect("the temp dir is writable");
+    file.lock().expect("flock on the queue lock file");
+    file
+}
+
+/// Whether `queue` exists and how many consumers it has (`None` = no such queue).
+pub fn consumers_of(queue: &str) -> Option<u32> {
+    let mut connection = broker()?;
+    let channel = connection.open_channel(None).ok()?;
+    let found = channel.queue_declare_passive(queue).ok()?;
+    found.declared_consumer_count()
+}
