@@ -18,6 +18,30 @@ use jsonrpc_http_server::{RequestMiddlewareAction, Server, ServerBuilder};
 use crate::client::{ClientError, Target};
 use crate::Limits;
 
+/// The server's HTTP flags (flattened into `jsonrpc-server`'s command line).
+#[derive(Debug, clap::Args)]
+pub struct HttpArgs {
+    /// Address for JSON-RPC over HTTP (POST to any path).
+    #[arg(long, default_value = crate::HTTP_ADDR, value_name = "ADDR")]
+    pub http: SocketAddr,
+    /// Serve raw TCP only.
+    #[arg(long)]
+    pub no_http: bool,
+}
+
+impl HttpArgs {
+    /// Starts the HTTP server unless `--no-http`, and says where it listens.
+    pub fn start(&self, io: &IoHandler, limits: &Limits) -> anyhow::Result<Option<Server>> {
+        if self.no_http {
+            return Ok(None);
+        }
+        let server = start(&self.http, io.clone(), limits)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {} (--http): {e}", self.http))?;
+        println!("JSON-RPC over HTTP on http://{}/", server.address());
+        Ok(Some(server))
+    }
+}
+
 /// Starts the HTTP server on `addr` (port 0 picks a free one: read it back with
 /// [`Server::address`]). It runs on its own threads until the returned handle is closed or dropped.
 /// Bodies over `limits.max_request_bytes` are refused (HTTP 413) before they are read.

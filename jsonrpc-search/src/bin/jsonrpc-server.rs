@@ -34,15 +34,12 @@ struct Args {
     /// Address for JSON-RPC over raw TCP (one JSON request per message, no delimiter).
     #[arg(long, default_value = jsonrpc_search::TCP_ADDR, value_name = "ADDR")]
     listen: SocketAddr,
-    /// Address for JSON-RPC over HTTP (POST to any path).
-    #[arg(long, default_value = jsonrpc_search::HTTP_ADDR, value_name = "ADDR")]
-    http: SocketAddr,
+    /// JSON-RPC over HTTP too (`--http ADDR`, `--no-http`).
+    #[command(flatten)]
+    http: http::HttpArgs,
     /// Serve HTTP only.
     #[arg(long, conflicts_with = "no_http")]
     no_tcp: bool,
-    /// Serve raw TCP only.
-    #[arg(long)]
-    no_http: bool,
     /// The SQLite file; created and seeded with a small phone book if it does not exist.
     #[arg(long, default_value = db::DEFAULT_DB, value_name = "PATH")]
     db: PathBuf,
@@ -75,14 +72,7 @@ fn run() -> anyhow::Result<()> {
     let limits = args.limits.limits();
 
     // jsonrpc-http-server runs on threads of its own; keep the handle alive while we serve.
-    let http_server = if args.no_http {
-        None
-    } else {
-        let server = http::start(&args.http, io.clone(), &limits)
-            .with_context(|| format!("cannot listen on {}", args.http))?;
-        println!("JSON-RPC over HTTP on http://{}/", server.address());
-        Some(server)
-    };
+    let http_server = args.http.start(&io, &limits)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
