@@ -7,12 +7,18 @@
 //! Terminals 1–3: `cargo run -p demo4-multi-reply -- --bind tcp://127.0.0.1:555N --name NAME`;
 //! terminal 4: `cargo run -p demo4-multi-reply --bin demo4-client -- --connect tcp://localhost:5555
 //! --connect tcp://localhost:5556 --connect tcp://localhost:5557`.
+//! `--one-socket`: the tutorial's client (one REQ socket, every `connect` on it). `--discover`:
+//! the servers come from etcd (`demo4-server --register`), `joined`/`left` lines on stderr;
+//! `--subscribe tcp://127.0.0.1:5556`: the same from `demo4-watch`'s PUB events.
 
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use clap::Parser;
-use demo4_multi_reply::{frames_repr, ClientError, LazyPirate};
+use demo4_multi_reply::discovery::{self, events, watch::Servers, Change, Registry};
+use demo4_multi_reply::{frames_repr, one_socket, ClientError, LazyPirate};
 
 /// ZeroMQ REQ client for several servers: round-robin requests, skipping dead servers.
 /// Partner: demo4-server (or the tutorial's server.php), one per endpoint.
@@ -25,7 +31,8 @@ struct Args {
     /// Endpoint of a server; repeat it for several servers.
     #[arg(long, default_value = common::endpoints::ZMQ_CONNECT)]
     connect: Vec<String>,
-    /// How many requests to send (round-robin over the servers).
+    /// How many requests to send (round-robin over the servers); with --discover or
+    /// --subscribe, 0 means until Ctrl-C.
     #[arg(long, default_value_t = demo4_multi_reply::REQUESTS)]
     requests: usize,
     /// How long to wait for each reply before retrying (e.g. 2.5, 2.5s, 500ms).
@@ -35,6 +42,22 @@ struct Args {
     #[arg(long, default_value_t = demo4_multi_reply::REQUEST_RETRIES,
           value_parser = clap::value_parser!(u32).range(1..))]
     retries: u32,
+    /// The tutorial's client: ONE REQ socket connected to every --connect endpoint, ZeroMQ
+    /// doing the round-robin (and no way to tell which server is down).
+    #[arg(long, conflicts_with_all = ["discover", "subscribe"])]
+    one_socket: bool,
+    /// Take the servers from etcd (keys /rpc/demo4/<name>) and follow them as they come and go.
+    #[arg(long, conflicts_with = "subscribe")]
+    discover: bool,
+    /// Follow demo4-watch's PUB events at this endpoint instead of etcd.
+    #[arg(long, value_name = "ENDPOINT")]
+    subscribe: Option<String>,
+    /// Pause between requests with --discover or --subscribe (the tutorial's sleep(1)).
+    #[arg(long, default_value = "1s", value_parser = common::parse_duration)]
+    interval: Duration,
+    /// etcd endpoints, comma-separated (with --discover).
+    #[arg(long, env = "ETCD_ENDPOINTS", default_value = discovery::DEFAULT_REGISTRY, value_delimiter = ',')]
+    registry: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -44,11 +67,29 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
-
     let context = zmq::Context::new();
-    let mut client = LazyPirate::connect(&context, &args.connect, args.timeout, args.retries)?;
     let request: Vec<&[u8]> = args.frames.iter().map(|f| f.as_bytes()).collect();
 
+    if args.one_socket {
+        return tutorial_client(&args, &context, &request);
+    }
+    if args.discover {
+        let registry = Registry::new(args.registry.clone())?;
+        let (servers, watch) = registry.watch()?;
+        return follow(&args, &context, &request, servers, &watch.changes);
+    }
+    if let Some(endpoint) = &args.subscribe {
+        let subscription = events::subscribe(&context, endpoint)?;
+        return follow(
+            &args,
+            &context,
+            &request,
+            Servers::new(),
+            &subscription.changes,
+        );
+    }
+
+    let mut client = LazyPirate::connect(&context, &args.connect, args.timeout, args.retries)?;
     let mut answered = 0;
     for _ in 0..args.requests {
         match client.request(&request, &mut std::io::stderr()) {
@@ -70,4 +111,150 @@ fn run() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The tutorial's client, as it wrote it: one socket, every `connect` on it.
+fn tutorial_client(args: &Args, context: &zmq::Context, request: &[&[u8]]) -> anyhow::Result<()> {
+    let socket = one_socket::connect(context, &args.connect)?;
+    for _ in 0..args.requests {
+        let Some(frames) = one_socket::request(&socket, request, args.timeout)? else {
+            anyhow::bail!(
+                "no reply within {} from one of {} — one socket cannot tell which server is down (drop --one-socket to let the Lazy Pirate find it)",
+                common::endpoints::human(args.timeout),
+                args.connect.join(", ")
+            );
+        };
+        println!("{}", frames_repr(&frames));
+    }
+    Ok(())
+}
+
+/// The client with a live list of servers: `servers` now, `changes` as they happen. Changes are
+/// applied between requests: a server that joined gets the next request, one that left is
+/// dropped before it (the Lazy Pirate stays the net for a server that is listed but hung).
+fn follow(
+    args: &Args,
+    context: &zmq::Context,
+    request: &[&[u8]],
+    servers: Servers,
+    changes: &mpsc::Receiver<Change>,
+) -> anyhow::Result<()> {
+    let stop = common::shutdown::on_ctrl_c()?;
+    let mut list = Live {
+        pirate: LazyPirate::connect(context, &[], args.timeout, args.retries)?,
+        names: Servers::new(),
+    };
+    for (name, endpoint) in servers {
+        list.apply(Change::Up { name, endpoint })?;
+    }
+    let mut sent = 0;
+    let mut said_empty = false;
+    while !stop.load(Ordering::Relaxed) && (args.requests == 0 || sent < args.requests) {
+        while let Ok(change) = changes.try_recv() {
+            list.apply(change)?;
+        }
+        if list.names.is_empty() {
+            if !said_empty {
+                eprintln!(
+                    "waiting for a server to register (none under {})",
+                    discovery::PREFIX
+                );
+                said_empty = true;
+            }
+            list.wait(changes, args.interval, &stop)?;
+            continue;
+        }
+        said_empty = false;
+        // While it waits for a reply, the Lazy Pirate asks whether that server is still
+        // listed: one whose lease ran out (a kill -9) is left at once for the next server.
+        let mut pending = Vec::new();
+        let Live { pirate, names } = &mut list;
+        let outcome = pirate.request_while(request, &mut std::io::stderr(), |endpoint| {
+            pending.extend(changes.try_iter());
+            listed_after(names, &pending, endpoint)
+        });
+        for change in pending {
+            list.apply(change)?;
+        }
+        match outcome {
+            Ok(reply) => {
+                tracing::debug!(endpoint = %reply.endpoint, "reply");
+                println!("{}", frames_repr(&reply.frames));
+            }
+            Err(ClientError::AllUnreachable { .. }) => {
+                eprintln!("E: every listed server is unreachable; waiting for the list to change");
+            }
+            // Ctrl-C interrupted the wait for a reply: the loop condition ends it.
+            Err(ClientError::Zmq(zmq::Error::EINTR)) if stop.load(Ordering::Relaxed) => break,
+            Err(e) => return Err(e.into()),
+        }
+        sent += 1;
+        list.wait(changes, args.interval, &stop)?;
+    }
+    Ok(())
+}
+
+/// Whether `endpoint` is still a server once the `pending` changes are applied to `names`.
+fn listed_after(names: &Servers, pending: &[Change], endpoint: &str) -> bool {
+    let mut now = names.clone();
+    for change in pending {
+        match change {
+            Change::Up { name, endpoint } => now.insert(name.clone(), endpoint.clone()),
+            Change::Down { name } => now.remove(name),
+        };
+    }
+    now.values().any(|e| e == endpoint)
+}
+
+/// The servers in use: the Lazy Pirate's sockets, and which name has which endpoint.
+struct Live {
+    pirate: LazyPirate,
+    names: Servers,
+}
+
+impl Live {
+    /// Applies one change and says so on stderr: `joined alice tcp://…` / `left alice`.
+    fn apply(&mut self, change: Change) -> Result<(), zmq::Error> {
+        match change {
+            Change::Up { name, endpoint } => {
+                if let Some(old) = self.names.insert(name.clone(), endpoint.clone()) {
+                    self.pirate.remove(&old); // moved: the old endpoint is not this server any more
+                }
+                self.pirate.add(&endpoint)?;
+                eprintln!("joined {name} {endpoint}");
+            }
+            Change::Down { name } => {
+                if let Some(endpoint) = self.names.remove(&name) {
+                    self.pirate.remove(&endpoint);
+                    eprintln!("left {name}");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits `pause` (or until Ctrl-C), applying changes as they come so they show at once.
+    fn wait(
+        &mut self,
+        changes: &mpsc::Receiver<Change>,
+        pause: Duration,
+        stop: &AtomicBool,
+    ) -> Result<(), zmq::Error> {
+        let deadline = Instant::now() + pause;
+        while !stop.load(Ordering::Relaxed) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match changes.recv_timeout(left.min(Duration::from_millis(100))) {
+                Ok(change) => self.apply(change)?,
+                Err(RecvTimeoutError::Timeout) => {}
+                // The follower stopped (it logged why): go on with the list we have.
+                Err(RecvTimeoutError::Disconnected) => {
+                    std::thread::sleep(left.min(Duration::from_millis(100)))
+                }
+            }
+        }
+        Ok(())
+    }
 }
