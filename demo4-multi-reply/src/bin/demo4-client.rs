@@ -167,6 +167,7 @@ fn follow(
         said_empty = false;
         // While it waits for a reply, the Lazy Pirate asks whether that server is still
         // listed: one whose lease ran out (a kill -9) is left at once for the next server.
+        tracing::debug!(request = sent + 1, "sending request");
         let mut pending = Vec::new();
         let Live { pirate, names } = &mut list;
         let outcome = pirate.request_while(request, &mut std::io::stderr(), |endpoint| {

@@ -20,7 +20,7 @@ use std::time::Duration;
 use etcd_client::{Client, Compare, CompareOp, PutOptions, Txn, TxnOp, TxnOpResponse};
 use tokio::sync::oneshot;
 
-use super::registry::{backoff, connect, within, Registry, RegistryError};
+use super::registry::{backoff, connect, retry_once, within, Registry, RegistryError};
 
 /// How long a stopping server waits for its lease to be revoked (after that the TTL cleans up).
 pub const REVOKE_WITHIN: Duration = Duration::from_millis(500);
@@ -49,11 +49,11 @@ impl Registry {
             endpoint: endpoint.to_string(),
             ttl: Duration::from_secs(ttl.as_secs_f64().ceil().max(1.0) as u64),
         };
-        let (client, lease) = self.runtime.block_on(async {
+        let (client, lease) = self.runtime.block_on(retry_once(|| async {
             let mut client = connect(&owner.endpoints).await?;
             let lease = owner.claim(&mut client).await?;
             Ok::<_, RegistryError>((client, lease))
-        })?;
+        }))?;
         let (stop, stopped) = oneshot::channel();
         let task = self.runtime.spawn(owner.keep(client, lease, stopped));
         Ok(Registration {

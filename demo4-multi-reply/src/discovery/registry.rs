@@ -66,18 +66,52 @@ impl Registry {
     }
 }
 
-/// A connected etcd client (async; used on the registry's runtime).
+/// A connected etcd client (async; used on the registry's runtime), over the members that
+/// accept a connection now.
+///
+/// Why not simply all of them? The client spreads calls over its endpoints, and a call that
+/// lands on a member that is down fails ("connection refused") although the others would have
+/// served it. So each endpoint is tried first (all at once, [`PROBE_TIMEOUT`] each) and the
+/// dead ones are left out; when one dies later, the watch or keep-alive that used it breaks
+/// and is made again through here.
 pub(crate) async fn connect(endpoints: &[String]) -> Result<Client, RegistryError> {
+    let probes: Vec<_> = endpoints
+        .iter()
+        .cloned()
+        .map(|url| tokio::spawn(async move { accepts(&url).await.then_some(url) }))
+        .collect();
+    let mut alive = Vec::new();
+    for probe in probes {
+        if let Ok(Some(url)) = probe.await {
+            alive.push(url);
+        }
+    }
+    if alive.is_empty() {
+        return Err(RegistryError::Unreachable {
+            endpoints: endpoints.join(","),
+            what: "connect",
+            why: "nothing accepts connections there".to_string(),
+        });
+    }
     let options = ConnectOptions::new()
         .with_connect_timeout(REQUEST_TIMEOUT)
         .with_keep_alive(KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT)
         .with_keep_alive_while_idle(true);
-    within(
-        endpoints,
-        "connect",
-        Client::connect(endpoints, Some(options)),
+    within(endpoints, "connect", Client::connect(alive, Some(options))).await
+}
+
+/// How long [`connect`] waits for one member to accept a TCP connection.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Whether `url` (`http://host:port`) accepts a TCP connection within [`PROBE_TIMEOUT`].
+async fn accepts(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or(rest).to_string();
+    let connect = tokio::net::TcpStream::connect(authority);
+    matches!(
+        tokio::time::timeout(PROBE_TIMEOUT, connect).await,
+        Ok(Ok(_))
     )
-    .await
 }
 
 /// Runs one etcd call with the [`REQUEST_TIMEOUT`] deadline; `what` names it in the error.
@@ -98,6 +132,31 @@ pub(crate) async fn within<T>(
             "no answer within {}",
             common::endpoints::human(REQUEST_TIMEOUT)
         ))),
+    }
+}
+
+impl RegistryError {
+    /// True when etcd did not answer in time (rather than refusing the connection).
+    fn timed_out(&self) -> bool {
+        matches!(self, RegistryError::Unreachable { why, .. } if why.starts_with("no answer"))
+    }
+}
+
+/// Runs `op` and, if etcd did not answer in time, once more. Why: a cluster that just lost its
+/// leader elects another within about a second, and a request made meanwhile can be dropped
+/// without an answer; the next one is served. A refused connection is not retried: with no
+/// etcd at all, the error comes at once.
+pub(crate) async fn retry_once<T, F, Fut>(mut op: F) -> Result<T, RegistryError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RegistryError>>,
+{
+    match op().await {
+        Err(e) if e.timed_out() => {
+            tracing::debug!(error = %e, "etcd did not answer; trying once more");
+            op().await
+        }
+        other => other,
     }
 }
 

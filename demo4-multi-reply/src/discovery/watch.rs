@@ -21,7 +21,7 @@ use std::time::Duration;
 use etcd_client::{Client, EventType, GetOptions, WatchOptions};
 use tokio::sync::oneshot;
 
-use super::registry::{backoff, connect, within, Registry, RegistryError};
+use super::registry::{backoff, connect, retry_once, within, Registry, RegistryError};
 use super::{Change, PREFIX};
 
 /// The servers known right now: name → endpoint.
@@ -39,11 +39,11 @@ impl Registry {
     /// deadline) and starts following the changes.
     pub fn watch(&self) -> Result<(Servers, Watch), RegistryError> {
         let endpoints = self.endpoints.clone();
-        let (client, servers, revision) = self.runtime.block_on(async {
+        let (client, servers, revision) = self.runtime.block_on(retry_once(|| async {
             let mut client = connect(&endpoints).await?;
             let (servers, revision) = read(&endpoints, &mut client).await?;
             Ok::<_, RegistryError>((client, servers, revision))
-        })?;
+        }))?;
         let (tx, changes) = mpsc::channel();
         let (stop, stopped) = oneshot::channel();
         let follower = Follower {
