@@ -4,4 +4,5 @@ mod discovery;
 mod etcd;
 mod multi_reply;
 mod netns;
+mod peers;
 mod watch;
