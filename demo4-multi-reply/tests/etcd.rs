@@ -17,6 +17,8 @@ const READY_WITHIN: Duration = Duration::from_secs(15);
 pub struct Etcd {
     pub name: String,
     pub client_url: String,
+    /// Where it listens for clients: `client_url`, or every interface on the same port.
+    listen_url: String,
     peer_url: String,
     cluster: String,
     data: PathBuf,
@@ -42,8 +44,23 @@ impl Etcd {
         Some(Etcd::cluster(1)?.remove(0))
     }
 
+    /// A single member listening for clients on every interface (port `port()`), for servers
+    /// in other network namespaces; `client_url` stays on loopback.
+    pub fn start_public() -> Option<Etcd> {
+        Some(Etcd::members(1, true)?.remove(0))
+    }
+
+    /// The client port.
+    pub fn port(&self) -> &str {
+        self.client_url.rsplit(':').next().unwrap_or_default()
+    }
+
     /// `size` members forming one cluster, all answering.
     pub fn cluster(size: usize) -> Option<Vec<Etcd>> {
+        Etcd::members(size, false)
+    }
+
+    fn members(size: usize, public: bool) -> Option<Vec<Etcd>> {
         if !installed() {
             return None;
         }
@@ -59,9 +76,11 @@ impl Etcd {
             .into_iter()
             .map(|(name, client, peer)| {
                 let dir = tempfile::tempdir().expect("a temp dir for etcd's data");
+                let host = if public { "0.0.0.0" } else { "127.0.0.1" };
                 Etcd {
                     name,
                     client_url: format!("http://127.0.0.1:{client}"),
+                    listen_url: format!("http://{host}:{client}"),
                     peer_url: format!("http://127.0.0.1:{peer}"),
                     cluster: cluster.clone(),
                     data: dir.path().join("data"),
@@ -84,7 +103,7 @@ impl Etcd {
         cmd.args(["--name", &self.name])
             .arg("--data-dir")
             .arg(&self.data)
-            .args(["--listen-client-urls", &self.client_url])
+            .args(["--listen-client-urls", &self.listen_url])
             .args(["--advertise-client-urls", &self.client_url])
             .args(["--listen-peer-urls", &self.peer_url])
             .args(["--initial-advertise-peer-urls", &self.peer_url])
