@@ -12,12 +12,11 @@
 //! `--subscribe tcp://127.0.0.1:5556`: the same from `demo4-watch`'s PUB events.
 
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use clap::Parser;
-use demo4_multi_reply::discovery::{self, events, watch::Servers, Change, Registry};
+use demo4_multi_reply::discovery::{self, events, follow, watch::Servers, Change, Registry};
 use demo4_multi_reply::{frames_repr, one_socket, ClientError, LazyPirate};
 
 /// ZeroMQ REQ client for several servers: round-robin requests, skipping dead servers.
@@ -76,11 +75,11 @@ fn run() -> anyhow::Result<()> {
     if args.discover {
         let registry = Registry::new(args.registry.clone())?;
         let (servers, watch) = registry.watch()?;
-        return follow(&args, &context, &request, servers, &watch.changes);
+        return following(&args, &context, &request, servers, &watch.changes);
     }
     if let Some(endpoint) = &args.subscribe {
         let subscription = events::subscribe(&context, endpoint)?;
-        return follow(
+        return following(
             &args,
             &context,
             &request,
@@ -129,10 +128,9 @@ fn tutorial_client(args: &Args, context: &zmq::Context, request: &[&[u8]]) -> an
     Ok(())
 }
 
-/// The client with a live list of servers: `servers` now, `changes` as they happen. Changes are
-/// applied between requests: a server that joined gets the next request, one that left is
-/// dropped before it (the Lazy Pirate stays the net for a server that is listed but hung).
-fn follow(
+/// The client with a live list of servers (see `discovery::follow`), until `--requests` or
+/// Ctrl-C.
+fn following(
     args: &Args,
     context: &zmq::Context,
     request: &[&[u8]],
@@ -140,122 +138,12 @@ fn follow(
     changes: &mpsc::Receiver<Change>,
 ) -> anyhow::Result<()> {
     let stop = common::shutdown::on_ctrl_c()?;
-    let mut list = Live {
-        pirate: LazyPirate::connect(context, &[], args.timeout, args.retries)?,
-        names: Servers::new(),
+    let pace = follow::Pace {
+        requests: args.requests,
+        interval: args.interval,
+        timeout: args.timeout,
+        retries: args.retries,
     };
-    for (name, endpoint) in servers {
-        list.apply(Change::Up { name, endpoint })?;
-    }
-    let mut sent = 0;
-    let mut said_empty = false;
-    while !stop.load(Ordering::Relaxed) && (args.requests == 0 || sent < args.requests) {
-        while let Ok(change) = changes.try_recv() {
-            list.apply(change)?;
-        }
-        if list.names.is_empty() {
-            if !said_empty {
-                eprintln!(
-                    "waiting for a server to register (none under {})",
-                    discovery::PREFIX
-                );
-                said_empty = true;
-            }
-            list.wait(changes, args.interval, &stop)?;
-            continue;
-        }
-        said_empty = false;
-        // While it waits for a reply, the Lazy Pirate asks whether that server is still
-        // listed: one whose lease ran out (a kill -9) is left at once for the next server.
-        tracing::debug!(request = sent + 1, "sending request");
-        let mut pending = Vec::new();
-        let Live { pirate, names } = &mut list;
-        let outcome = pirate.request_while(request, &mut std::io::stderr(), |endpoint| {
-            pending.extend(changes.try_iter());
-            listed_after(names, &pending, endpoint)
-        });
-        for change in pending {
-            list.apply(change)?;
-        }
-        match outcome {
-            Ok(reply) => {
-                tracing::debug!(endpoint = %reply.endpoint, "reply");
-                println!("{}", frames_repr(&reply.frames));
-            }
-            Err(ClientError::AllUnreachable { .. }) => {
-                eprintln!("E: every listed server is unreachable; waiting for the list to change");
-            }
-            // Ctrl-C interrupted the wait for a reply: the loop condition ends it.
-            Err(ClientError::Zmq(zmq::Error::EINTR)) if stop.load(Ordering::Relaxed) => break,
-            Err(e) => return Err(e.into()),
-        }
-        sent += 1;
-        list.wait(changes, args.interval, &stop)?;
-    }
+    follow::follow(context, request, &pace, servers, changes, &stop)?;
     Ok(())
-}
-
-/// Whether `endpoint` is still a server once the `pending` changes are applied to `names`.
-fn listed_after(names: &Servers, pending: &[Change], endpoint: &str) -> bool {
-    let mut now = names.clone();
-    for change in pending {
-        match change {
-            Change::Up { name, endpoint } => now.insert(name.clone(), endpoint.clone()),
-            Change::Down { name } => now.remove(name),
-        };
-    }
-    now.values().any(|e| e == endpoint)
-}
-
-/// The servers in use: the Lazy Pirate's sockets, and which name has which endpoint.
-struct Live {
-    pirate: LazyPirate,
-    names: Servers,
-}
-
-impl Live {
-    /// Applies one change and says so on stderr: `joined alice tcp://…` / `left alice`.
-    fn apply(&mut self, change: Change) -> Result<(), zmq::Error> {
-        match change {
-            Change::Up { name, endpoint } => {
-                if let Some(old) = self.names.insert(name.clone(), endpoint.clone()) {
-                    self.pirate.remove(&old); // moved: the old endpoint is not this server any more
-                }
-                self.pirate.add(&endpoint)?;
-                eprintln!("joined {name} {endpoint}");
-            }
-            Change::Down { name } => {
-                if let Some(endpoint) = self.names.remove(&name) {
-                    self.pirate.remove(&endpoint);
-                    eprintln!("left {name}");
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Waits `pause` (or until Ctrl-C), applying changes as they come so they show at once.
-    fn wait(
-        &mut self,
-        changes: &mpsc::Receiver<Change>,
-        pause: Duration,
-        stop: &AtomicBool,
-    ) -> Result<(), zmq::Error> {
-        let deadline = Instant::now() + pause;
-        while !stop.load(Ordering::Relaxed) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            match changes.recv_timeout(left.min(Duration::from_millis(100))) {
-                Ok(change) => self.apply(change)?,
-                Err(RecvTimeoutError::Timeout) => {}
-                // The follower stopped (it logged why): go on with the list we have.
-                Err(RecvTimeoutError::Disconnected) => {
-                    std::thread::sleep(left.min(Duration::from_millis(100)))
-                }
-            }
-        }
-        Ok(())
-    }
 }

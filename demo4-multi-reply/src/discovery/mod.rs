@@ -8,6 +8,7 @@
 //!   background thread, a deadline on every call, one-line errors that name the endpoint);
 //! - [`register`]: *how does a server make itself known, and unknown?* — `demo4-server --register`;
 //! - [`watch`]: *how does a client learn who is there, and who left?* — `demo4-client --discover`;
+//! - [`follow`]: *how does the client use the live list?* — joins and leaves between requests;
 //! - [`advertise`]: *which address do I give out?* — a `tcp://*:5555` bind is not connectable;
 //! - [`events`]: *how do changes reach programs that do not speak etcd?* — `demo4-watch`'s PUB
 //!   events and `demo4-client --subscribe`;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 pub mod advertise;
 pub mod events;
+pub mod follow;
 pub mod register;
 pub mod registry;
 pub mod render;
