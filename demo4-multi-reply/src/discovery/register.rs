@@ -67,6 +67,15 @@ impl Registry {
 }
 
 impl Registration {
+    /// Stops keeping the lease alive *without* revoking it: what a crash or a `kill -9` looks
+    /// like to etcd — the key stays until the TTL runs out. For demonstrations (the tour).
+    pub fn abandon(mut self) {
+        self.stop = None;
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+
     /// Revokes the lease, so the key disappears now rather than after the TTL. Waits at most
     /// [`REVOKE_WITHIN`]: a server that is stopping must not hang on an unreachable etcd.
     pub fn revoke(mut self) {
