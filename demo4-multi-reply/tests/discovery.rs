@@ -101,6 +101,14 @@ fn a_server_that_registers_gets_requests_within_a_second() {
         Some(&endpoint),
         "the key holds the endpoint"
     );
+
+    // `--requests 0` runs until Ctrl-C, which ends it with exit 0.
+    client.signal("INT");
+    let stopped = client.finish(SECOND);
+    assert!(
+        stopped.status.is_some_and(|s| s.success()),
+        "client exit 0 within 1 s of SIGINT: {stopped:?}"
+    );
 }
 
 #[test]
@@ -229,6 +237,12 @@ fn servers_and_clients_carry_on_when_etcd_restarts() {
     // A plain restart: same data. The client goes on with the list it has meanwhile; after it,
     // the watch is made again (bob is seen) and alice is still registered.
     etcd.restart(false);
+    let back = alice
+        .expect_line(WAIT, |l| {
+            l.contains("registry back") || l.contains("registered again")
+        })
+        .unwrap();
+    println!("after a plain etcd restart, alice says: {back}");
     client.expect_line(WAIT, |l| l == reply("alice")).unwrap();
     let (_bob, _) = server(&registry, "bob", &[]);
     client
