@@ -13,7 +13,12 @@ $subscriber->connect($endpoint);
 
 $servers = [];
 while (true) {
-    $words = explode(' ', $subscriber->recv());
+    try {
+        $frame = $subscriber->recv();
+    } catch (ZMQSocketException $e) { // Ctrl-C interrupts the wait: stop quietly
+        break;
+    }
+    $words = explode(' ', $frame);
     if ($words[0] === 'up' && count($words) === 3) {
         [, $name, $at] = $words;
         if (($servers[$name] ?? null) !== $at) {

@@ -440,3 +440,24 @@ fn the_server_exits_0_within_a_second_of_sigint_or_sigterm() {
         );
     }
 }
+
+/// etcd closes a connection whose HTTP/2 pings come more often than every 5 s (its
+/// `--grpc-keepalive-min-time`), breaking every watch and keep-alive on it about 6 s after
+/// connecting: our pings must respect that. Watched for 8 s, nothing is lost or re-made.
+#[test]
+fn connections_to_etcd_outlive_its_ping_policy() {
+    let Some(etcd) = Etcd::start() else { return };
+    let (mut alice, _) = server(&etcd.client_url, "alice", &[]);
+    let mut client = client(&etcd.client_url, &["--interval", "500ms"]);
+    let lines = client.lines_for(8 * SECOND);
+    assert!(lines.iter().any(|l| *l == reply("alice")), "{lines:#?}");
+    assert!(
+        !lines.iter().any(|l| l.contains("lost the registry")),
+        "{lines:#?}"
+    );
+    let served = alice.lines_for(Duration::from_millis(100));
+    assert!(
+        !served.iter().any(|l| l.contains("lost the registry")),
+        "{served:#?}"
+    );
+}

@@ -13,10 +13,13 @@ use etcd_client::{Client, ConnectOptions};
 
 /// How long one etcd call (connect included) may take before we say etcd is unreachable.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
-/// HTTP/2 pings on the connection: a member that died without closing its socket is noticed
-/// within this interval plus [`KEEPALIVE_TIMEOUT`], and its watch or keep-alive is re-made.
-const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(1);
-const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(1);
+/// HTTP/2 pings on the connection: a member that vanished without closing its socket (a
+/// cable pulled) is noticed within this interval plus [`KEEPALIVE_TIMEOUT`], and its watch or
+/// keep-alive is made again. Not more often: etcd closes a connection that pings more than
+/// every 5 s (its `--grpc-keepalive-min-time`), which breaks every watch on it. A member that
+/// dies (`kill -9`, a crash) closes its sockets, and that is noticed at once.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What can go wrong with the registry, in words for the person at the terminal.
 #[derive(Debug, thiserror::Error)]
