@@ -448,7 +448,7 @@ fn the_server_exits_0_within_a_second_of_sigint_or_sigterm() {
 fn connections_to_etcd_outlive_its_ping_policy() {
     let Some(etcd) = Etcd::start() else { return };
     let (mut alice, _) = server(&etcd.client_url, "alice", &[]);
-    let mut client = client(&etcd.client_url, &["--interval", "500ms"]);
+    let mut client = client(&etcd.client_url, &[]);
     let lines = client.lines_for(8 * SECOND);
     assert!(lines.iter().any(|l| *l == reply("alice")), "{lines:#?}");
     assert!(
