@@ -182,7 +182,7 @@ fn a_late_subscriber_gets_the_whole_list_then_the_changes() {
 fn the_client_follows_the_pub_events_instead_of_etcd() {
     let Some(etcd) = Etcd::start() else { return };
     let publish = free_endpoint();
-    let _watch = Proc::spawn(
+    let watch = Proc::spawn(
         "demo4-watch",
         &mut merged(
             WATCH,
@@ -221,6 +221,10 @@ fn the_client_follows_the_pub_events_instead_of_etcd() {
             "[b'alice']"
         );
     }
+    // Ctrl-C stops the watcher with exit 0.
+    watch.signal("INT");
+    let stopped = watch.finish(Duration::from_secs(1));
+    assert!(stopped.status.is_some_and(|s| s.success()), "{stopped:?}");
 }
 
 /// `--help` names the partners (as every binary's does).
