@@ -16,6 +16,7 @@ fn lists_every_scenario() {
     for name in [
         "zmq-reqrep",
         "zmq-pushpull",
+        "discovery",
         "msgpack-rpc",
         "amqp-rpc-sequential",
         "amqp-rpc-pipelined",

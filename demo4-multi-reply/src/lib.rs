@@ -10,12 +10,17 @@
 //!
 //! - [`server`]: the name-replying REP loop (`demo4-server`);
 //! - [`lazy_pirate`]: the client side (`demo4-client`), round-robin over one REQ socket per server;
-//! - [`pyrepr`]: prints frame lists exactly as Python prints `socket.recv_multipart()`.
+//! - [`one_socket`]: the tutorial's own client — one REQ socket, several `connect`s;
+//! - [`pyrepr`]: prints frame lists exactly as Python prints `socket.recv_multipart()`;
+//! - [`discovery`]: the tutorial's two questions answered — servers register in etcd, clients
+//!   follow the live list (`--register`, `--discover`, `demo4-watch`, `--subscribe`).
 //!
 //! Wire format: the request is any multipart message (the tutorial sends the single frame
 //! `hello`); the reply is one frame holding the server's name in UTF-8.
 
+pub mod discovery;
 pub mod lazy_pirate;
+pub mod one_socket;
 pub mod pyrepr;
 pub mod server;
 

@@ -31,9 +31,12 @@ pub fn serve(
     shutdown: &AtomicBool,
 ) -> Result<(), zmq::Error> {
     while !shutdown.load(Ordering::Relaxed) {
-        // Poll instead of a blocking recv so the loop can notice `shutdown`.
-        let Some(frames) = common::zmq_util::recv_multipart_timeout(socket, SHUTDOWN_CHECK)? else {
-            continue;
+        // Wait at most SHUTDOWN_CHECK for a request (ZMQ_RCVTIMEO), so the loop notices `shutdown`.
+        let frames = match common::zmq_util::recv_multipart_timeout(socket, SHUTDOWN_CHECK) {
+            Ok(Some(frames)) => frames,
+            // No request yet, or a signal (Ctrl-C) interrupted the wait: look at `shutdown`.
+            Ok(None) | Err(zmq::Error::EINTR) => continue,
+            Err(e) => return Err(e),
         };
         tracing::debug!(frames = frames.len(), "request");
         let _ = writeln!(console, "Get message: {}", frames_repr(&frames));

@@ -5,6 +5,10 @@
 //! Needs root (CAP_NET_ADMIN) and `ip` (iproute2). Without them the test prints `SKIP …` and
 //! passes, except as root under `REQUIRE_PEERS=1` (CI), where it must run.
 //!
+//! The second test adds the registry: the three namespaced servers register with an etcd in
+//! the root namespace (each reaching it over its own link, advertising its namespace address),
+//! the client discovers all three, and a killed server vanishes when its lease runs out.
+//!
 //! Addresses: 10.213.X.0/30 subnets (host side .1, namespace side .2), X picked from the test's
 //! pid so two runs do not collide. Only these private test addresses are ever targeted.
 
@@ -39,12 +43,16 @@ struct Laptop {
     netns: String,
     host_veth: String,
     endpoint: String,
+    /// The root namespace's address on this link (where etcd is reached from inside).
+    host_addr: String,
 }
 
 /// The namespaces and links this test made; all removed when dropped, even after a panic.
 #[derive(Default)]
 struct Network {
     laptops: Vec<Laptop>,
+    /// Which set of three subnets (the two tests run at once, each with its own).
+    offset: usize,
 }
 
 impl Network {
@@ -52,11 +60,12 @@ impl Network {
     /// 10.213.X.1/30 (host) and 10.213.X.2/30 (namespace), links up.
     fn add(&mut self, i: usize) -> Result<(), String> {
         let pid = std::process::id();
+        let i = i + 3 * self.offset;
         let netns = format!("demo4-{pid}-{i}");
         // Interface names are limited to 15 characters.
         let host_veth = format!("d4h{}{i}", pid % 10_000_000);
         let ns_veth = format!("d4n{}{i}", pid % 10_000_000);
-        let subnet = (pid % 80) * 3 + u32::try_from(i).expect("three namespaces");
+        let subnet = (pid % 40) * 6 + u32::try_from(i).expect("six namespaces");
         let (host_addr, ns_addr) = (format!("10.213.{subnet}.1"), format!("10.213.{subnet}.2"));
 
         ip(&["netns", "add", &netns])?;
@@ -65,6 +74,7 @@ impl Network {
             netns: netns.clone(),
             host_veth: host_veth.clone(),
             endpoint: format!("tcp://{ns_addr}:5555"),
+            host_addr: host_addr.clone(),
         });
         ip(&[
             "link", "add", &host_veth, "type", "veth", "peer", "name", &ns_veth, "netns", &netns,
@@ -206,4 +216,80 @@ fn three_namespaces_round_robin_then_one_server_killed() {
         "only the dead endpoint is blamed: {}",
         out.stderr
     );
+}
+
+#[test]
+fn three_namespaced_servers_register_in_etcd_and_a_killed_one_vanishes() {
+    if !is_root() {
+        return skip("not running as root");
+    }
+    let Some(etcd) = crate::etcd::Etcd::start_public() else {
+        return;
+    };
+    let mut network = Network {
+        laptops: Vec::new(),
+        offset: 1,
+    };
+    for i in 0..NAMES.len() {
+        if let Err(e) = network.add(i) {
+            return skip(&e);
+        }
+    }
+    let mut servers: Vec<Proc> = Vec::new();
+    for (laptop, name) in network.laptops.iter().zip(NAMES) {
+        // Bound to every interface, no --advertise: the server must find its namespace address.
+        let registry = format!("http://{}:{}", laptop.host_addr, etcd.port());
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &laptop.netns])
+            .arg(env!("CARGO_BIN_EXE_demo4-server"))
+            .args(["--bind", "tcp://*:5555", "--name", name])
+            .args(["--register", "--registry", &registry])
+            .env_remove("ETCD_ENDPOINTS");
+        servers.push(Proc::spawn(format!("demo4-server {name}"), &mut cmd));
+    }
+    let want: std::collections::BTreeMap<String, String> = NAMES
+        .iter()
+        .zip(&network.laptops)
+        .map(|(n, l)| (n.to_string(), l.endpoint.clone()))
+        .collect();
+    etcd.wait_servers(WAIT, |s| *s == want)
+        .expect("each server registered its namespace address");
+
+    let mut client = Proc::spawn(
+        "demo4-client --discover",
+        &mut crate::discovery::merged(
+            env!("CARGO_BIN_EXE_demo4-client"),
+            &[
+                "--discover",
+                "--registry",
+                &etcd.client_url,
+                "--requests",
+                "0",
+                "--interval",
+                "100ms",
+            ],
+        ),
+    );
+    for name in NAMES {
+        client
+            .expect_line(WAIT, |l| l == format!("[b'{name}']"))
+            .unwrap();
+    }
+    servers[1].kill();
+    let killed = Instant::now();
+    client
+        .expect_line(Duration::from_secs(5), |l| l == "left ns-b")
+        .unwrap();
+    println!(
+        "MEASURED netns: ns-b (kill -9) left the client {:?} after the kill",
+        killed.elapsed()
+    );
+    assert!(!etcd.servers().contains_key("ns-b"));
+    for _ in 0..4 {
+        let line = client.expect_line(WAIT, |l| l.starts_with("[b'")).unwrap();
+        assert_ne!(
+            line, "[b'ns-b']",
+            "the killed server gets no request after it left"
+        );
+    }
 }

@@ -8,6 +8,7 @@ use crate::ctx::Ctx;
 use crate::measure::Row;
 
 pub mod amqp_rpc;
+pub mod discovery;
 pub mod idle_rss;
 pub mod jsonrpc;
 pub mod msgpack_rpc;
@@ -35,6 +36,11 @@ pub const ALL: &[Scenario] = &[
         name: "zmq-pushpull",
         about: "PUSH/PULL messages/s, 16 B: Rust vs pyzmq",
         run: zmq_pushpull::run,
+    },
+    Scenario {
+        name: "discovery",
+        about: "demo4 failover after kill -9 (etcd discovery vs Lazy Pirate alone), join time",
+        run: discovery::run,
     },
     Scenario {
         name: "msgpack-rpc",

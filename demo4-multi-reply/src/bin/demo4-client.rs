@@ -7,12 +7,17 @@
 //! Terminals 1–3: `cargo run -p demo4-multi-reply -- --bind tcp://127.0.0.1:555N --name NAME`;
 //! terminal 4: `cargo run -p demo4-multi-reply --bin demo4-client -- --connect tcp://localhost:5555
 //! --connect tcp://localhost:5556 --connect tcp://localhost:5557`.
+//! `--one-socket`: the tutorial's client (one REQ socket, every `connect` on it). `--discover`:
+//! the servers come from etcd (`demo4-server --register`), `joined`/`left` lines on stderr;
+//! `--subscribe tcp://127.0.0.1:5556`: the same from `demo4-watch`'s PUB events.
 
 use std::process::ExitCode;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use clap::Parser;
-use demo4_multi_reply::{frames_repr, ClientError, LazyPirate};
+use demo4_multi_reply::discovery::{self, events, follow, watch::Servers, Change, Registry};
+use demo4_multi_reply::{frames_repr, one_socket, ClientError, LazyPirate};
 
 /// ZeroMQ REQ client for several servers: round-robin requests, skipping dead servers.
 /// Partner: demo4-server (or the tutorial's server.php), one per endpoint.
@@ -25,7 +30,8 @@ struct Args {
     /// Endpoint of a server; repeat it for several servers.
     #[arg(long, default_value = common::endpoints::ZMQ_CONNECT)]
     connect: Vec<String>,
-    /// How many requests to send (round-robin over the servers).
+    /// How many requests to send (round-robin over the servers); with --discover or
+    /// --subscribe, 0 means until Ctrl-C.
     #[arg(long, default_value_t = demo4_multi_reply::REQUESTS)]
     requests: usize,
     /// How long to wait for each reply before retrying (e.g. 2.5, 2.5s, 500ms).
@@ -35,6 +41,22 @@ struct Args {
     #[arg(long, default_value_t = demo4_multi_reply::REQUEST_RETRIES,
           value_parser = clap::value_parser!(u32).range(1..))]
     retries: u32,
+    /// The tutorial's client: ONE REQ socket connected to every --connect endpoint, ZeroMQ
+    /// doing the round-robin (and no way to tell which server is down).
+    #[arg(long, conflicts_with_all = ["discover", "subscribe"])]
+    one_socket: bool,
+    /// Take the servers from etcd (keys /rpc/demo4/<name>) and follow them as they come and go.
+    #[arg(long, conflicts_with = "subscribe")]
+    discover: bool,
+    /// Follow demo4-watch's PUB events at this endpoint instead of etcd.
+    #[arg(long, value_name = "ENDPOINT")]
+    subscribe: Option<String>,
+    /// Pause between requests with --discover or --subscribe (the tutorial's sleep(1)).
+    #[arg(long, default_value = "1s", value_parser = common::parse_duration)]
+    interval: Duration,
+    /// etcd endpoints, comma-separated (with --discover).
+    #[arg(long, env = "ETCD_ENDPOINTS", default_value = discovery::DEFAULT_REGISTRY, value_delimiter = ',')]
+    registry: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -44,11 +66,29 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
-
     let context = zmq::Context::new();
-    let mut client = LazyPirate::connect(&context, &args.connect, args.timeout, args.retries)?;
     let request: Vec<&[u8]> = args.frames.iter().map(|f| f.as_bytes()).collect();
 
+    if args.one_socket {
+        return tutorial_client(&args, &context, &request);
+    }
+    if args.discover {
+        let registry = Registry::new(args.registry.clone())?;
+        let (servers, watch) = registry.watch()?;
+        return following(&args, &context, &request, servers, &watch.changes);
+    }
+    if let Some(endpoint) = &args.subscribe {
+        let subscription = events::subscribe(&context, endpoint)?;
+        return following(
+            &args,
+            &context,
+            &request,
+            Servers::new(),
+            &subscription.changes,
+        );
+    }
+
+    let mut client = LazyPirate::connect(&context, &args.connect, args.timeout, args.retries)?;
     let mut answered = 0;
     for _ in 0..args.requests {
         match client.request(&request, &mut std::io::stderr()) {
@@ -69,5 +109,41 @@ fn run() -> anyhow::Result<()> {
             Err(e) => return Err(e.into()),
         }
     }
+    Ok(())
+}
+
+/// The tutorial's client, as it wrote it: one socket, every `connect` on it.
+fn tutorial_client(args: &Args, context: &zmq::Context, request: &[&[u8]]) -> anyhow::Result<()> {
+    let socket = one_socket::connect(context, &args.connect)?;
+    for _ in 0..args.requests {
+        let Some(frames) = one_socket::request(&socket, request, args.timeout)? else {
+            anyhow::bail!(
+                "no reply within {} from one of {} — one socket cannot tell which server is down (drop --one-socket to let the Lazy Pirate find it)",
+                common::endpoints::human(args.timeout),
+                args.connect.join(", ")
+            );
+        };
+        println!("{}", frames_repr(&frames));
+    }
+    Ok(())
+}
+
+/// The client with a live list of servers (see `discovery::follow`), until `--requests` or
+/// Ctrl-C.
+fn following(
+    args: &Args,
+    context: &zmq::Context,
+    request: &[&[u8]],
+    servers: Servers,
+    changes: &mpsc::Receiver<Change>,
+) -> anyhow::Result<()> {
+    let stop = common::shutdown::on_ctrl_c()?;
+    let pace = follow::Pace {
+        requests: args.requests,
+        interval: args.interval,
+        timeout: args.timeout,
+        retries: args.retries,
+    };
+    follow::follow(context, request, &pace, servers, changes, &stop)?;
     Ok(())
 }

@@ -5,11 +5,14 @@
 //! host name). Terminals 1–3: `cargo run -p demo4-multi-reply -- --name alice --bind tcp://*:5555`
 //! on three machines (or three ports on one: `--bind tcp://127.0.0.1:5556 --name bob`, …);
 //! terminal 4: `cargo run -p demo4-multi-reply --bin demo4-client -- --connect … --connect …`.
+//! With `--register` it also registers itself in etcd (`/rpc/demo4/<name>` = its endpoint,
+//! under a lease it keeps alive, revoked on Ctrl-C), for `demo4-client --discover`.
 
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use clap::Parser;
+use demo4_multi_reply::discovery::{self, advertise, Registry};
 
 /// ZeroMQ REP server: answers every request, whatever its frames, with its name.
 /// Partner: demo4-client (or the tutorial's client.py), which asks several such servers in turn.
@@ -23,6 +26,19 @@ struct Args {
     /// The name to reply with [default: this machine's host name].
     #[arg(long)]
     name: Option<String>,
+    /// Register in etcd as /rpc/demo4/<name> (for `demo4-client --discover`).
+    #[arg(long)]
+    register: bool,
+    /// How long the registration outlives a server that died without a word (whole seconds).
+    #[arg(long, default_value = "3s", value_parser = common::parse_duration, requires = "register")]
+    ttl: Duration,
+    /// The endpoint clients should connect to, when the bind address is not connectable
+    /// [default: the bound endpoint; for a '*' bind, the first non-loopback address].
+    #[arg(long, requires = "register")]
+    advertise: Option<String>,
+    /// etcd endpoints, comma-separated.
+    #[arg(long, env = "ETCD_ENDPOINTS", default_value = discovery::DEFAULT_REGISTRY, value_delimiter = ',')]
+    registry: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -33,9 +49,13 @@ fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
     let name = args.name.unwrap_or_else(demo4_multi_reply::default_name);
+    // How a server stops: Ctrl-C or SIGTERM raises this flag; the loop finishes the request in
+    // hand, and a registration is revoked before we exit 0.
+    let stop = common::shutdown::on_ctrl_c()?;
 
     let context = zmq::Context::new();
     let socket = context.socket(zmq::REP)?;
+    socket.set_linger(0)?;
     socket.bind(&args.bind).map_err(|e| {
         anyhow::anyhow!(
             "cannot bind {}: {e} (is another server running?)",
@@ -44,7 +64,36 @@ fn run() -> anyhow::Result<()> {
     })?;
     tracing::info!(endpoint = %args.bind, %name, "demo4-server listening (Ctrl-C to stop)");
 
-    static SHUTDOWN: AtomicBool = AtomicBool::new(false);
-    demo4_multi_reply::serve(&socket, &name, &mut std::io::stdout(), &SHUTDOWN)?;
+    // The answer to "why consul?": tell the registry where we are (see discovery::register).
+    let registration = if args.register {
+        let endpoint = match args.advertise {
+            Some(endpoint) => endpoint,
+            None => {
+                let bound = common::zmq_util::last_endpoint(&socket)?;
+                let (endpoint, guessed) =
+                    advertise::connectable(&bound).map_err(anyhow::Error::msg)?;
+                if guessed {
+                    tracing::info!(
+                        "advertising {endpoint}: {} is not connectable (--advertise to choose)",
+                        args.bind
+                    );
+                }
+                endpoint
+            }
+        };
+        let registry = Registry::new(args.registry)?;
+        let registration = registry.register(&name, &endpoint, args.ttl)?;
+        tracing::info!(key = %discovery::key(&name), %endpoint, registry = %registry.endpoints(),
+            "registered (lease {})", common::endpoints::human(args.ttl));
+        Some((registry, registration))
+    } else {
+        None
+    };
+
+    demo4_multi_reply::serve(&socket, &name, &mut std::io::stdout(), &stop)?;
+    if let Some((_registry, registration)) = registration {
+        registration.revoke();
+    }
+    tracing::info!("demo4-server stopped");
     Ok(())
 }
