@@ -97,7 +97,7 @@ def main(args):
     if args[:1] == ["--suite"]:
         suite(client, args[1], "--inspect-broken" in args)
     elif args[:1] == ["--long"]:
-        seconds = float(args[1])
+        seconds = parse(args[1])
         started = time.monotonic()
         print(client.sleep(seconds), "after %.1f s" % (time.monotonic() - started), flush=True)
     elif args:

@@ -26,13 +26,25 @@ pub enum Number {
 /// `access_key` is given. IoC in five lines: we say *what*, the framework does *when*.
 pub fn server(access_key: Option<String>) -> Server {
     let server = Server::new(NAME)
-        .method("add(a, b)", "a + b, for integers or floats (like Python)", add)
-        .method("plus(numbers)", "the sum of a list of integers (demo6's call)", plus)
+        .method(
+            "add(a, b)",
+            "a + b, for integers or floats (like Python)",
+            add,
+        )
+        .method(
+            "plus(numbers)",
+            "the sum of a list of integers (demo6's call)",
+            plus,
+        )
         .method("hello(name)", "a greeting", hello)
         .method("echo(x)", "x, unchanged, whatever its type", echo)
         .stream("count(n)", "a stream of the integers 0 … n-1", count)
         .method("sleep(seconds)", "sleeps, then answers the seconds", sleep)
-        .method("fail(message)", "always fails with ValueError(message)", fail)
+        .method(
+            "fail(message)",
+            "always fails with ValueError(message)",
+            fail,
+        )
         // AOP: one line each, around every method (built-ins included).
         .around(middleware::timing());
     match access_key {
@@ -44,10 +56,12 @@ pub fn server(access_key: Option<String>) -> Server {
 /// `add(2, 3)` = 5, `add(0.5, 0.25)` = 0.75, `add(1, 0.5)` = 1.5.
 pub fn add(a: Number, b: Number) -> Result<Number, Failure> {
     match (a, b) {
-        (Number::Int(a), Number::Int(b)) => a
-            .checked_add(b)
-            .map(Number::Int)
-            .ok_or_else(|| Failure::new("OverflowError", format!("{a} + {b} does not fit in 64 bits"))),
+        (Number::Int(a), Number::Int(b)) => a.checked_add(b).map(Number::Int).ok_or_else(|| {
+            Failure::new(
+                "OverflowError",
+                format!("{a} + {b} does not fit in 64 bits"),
+            )
+        }),
         (a, b) => Ok(Number::Float(as_float(a) + as_float(b))),
     }
 }
@@ -62,7 +76,12 @@ fn as_float(n: Number) -> f64 {
 /// demo6's call: `plus([1, 2, 2, 3, 3, 4, 2, 3, -1])` = 19 (summed in 128 bits).
 pub fn plus(numbers: Vec<i64>) -> Result<i64, Failure> {
     let sum: i128 = numbers.iter().map(|&n| i128::from(n)).sum();
-    i64::try_from(sum).map_err(|_| Failure::new("OverflowError", format!("the sum {sum} does not fit in 64 bits")))
+    i64::try_from(sum).map_err(|_| {
+        Failure::new(
+            "OverflowError",
+            format!("the sum {sum} does not fit in 64 bits"),
+        )
+    })
 }
 
 /// `hello("Ada")` = `"Hello, Ada!"`.
@@ -87,7 +106,10 @@ pub const MAX_SLEEP: f64 = 3600.0;
 pub fn sleep(seconds: Number) -> Result<Number, Failure> {
     let s = as_float(seconds);
     if !(0.0..=MAX_SLEEP).contains(&s) {
-        return Err(Failure::new("ValueError", format!("sleep takes 0 to {MAX_SLEEP} seconds, got {s}")));
+        return Err(Failure::new(
+            "ValueError",
+            format!("sleep takes 0 to {MAX_SLEEP} seconds, got {s}"),
+        ));
     }
     std::thread::sleep(Duration::from_secs_f64(s));
     Ok(seconds)
@@ -96,20 +118,6 @@ pub fn sleep(seconds: Number) -> Result<Number, Failure> {
 /// `fail("boom")` answers `ERR ["ValueError", "boom", …]`.
 pub fn fail(message: String) -> Result<Value, Failure> {
     Err(Failure::new("ValueError", message))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn add_behaves_like_python() {
-        assert_eq!(add(Number::Int(2), Number::Int(3)), Ok(Number::Int(5)));
-        assert_eq!(add(Number::Float(0.5), Number::Float(0.25)), Ok(Number::Float(0.75)));
-        assert_eq!(add(Number::Int(1), Number::Float(0.5)), Ok(Number::Float(1.5)));
-        assert_eq!(add(Number::Int(i64::MAX), Number::Int(1)).unwrap_err().name, "OverflowError");
-        assert_eq!(plus(vec![1, 2, 2, 3, 3, 4, 2, 3, -1]), Ok(19));
-    }
 }
 
 /// A value as JSON, for the client's output. JSON has no binary type: a bin prints as a
@@ -143,5 +151,28 @@ fn json(value: &Value) -> serde_json::Value {
                 .collect(),
         ),
         Value::Ext(tag, data) => J::String(format!("ext({tag}, {} bytes)", data.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_behaves_like_python() {
+        assert_eq!(add(Number::Int(2), Number::Int(3)), Ok(Number::Int(5)));
+        assert_eq!(
+            add(Number::Float(0.5), Number::Float(0.25)),
+            Ok(Number::Float(0.75))
+        );
+        assert_eq!(
+            add(Number::Int(1), Number::Float(0.5)),
+            Ok(Number::Float(1.5))
+        );
+        assert_eq!(
+            add(Number::Int(i64::MAX), Number::Int(1)).unwrap_err().name,
+            "OverflowError"
+        );
+        assert_eq!(plus(vec![1, 2, 2, 3, 3, 4, 2, 3, -1]), Ok(19));
     }
 }

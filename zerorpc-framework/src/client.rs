@@ -130,7 +130,10 @@ impl Client {
         dealer.set_linger(200)?;
         dealer.connect(endpoint)?;
         static INBOXES: AtomicU64 = AtomicU64::new(0);
-        let inproc = format!("inproc://zerorpc-client-{}", INBOXES.fetch_add(1, Ordering::Relaxed));
+        let inproc = format!(
+            "inproc://zerorpc-client-{}",
+            INBOXES.fetch_add(1, Ordering::Relaxed)
+        );
         let pull = context.socket(zmq::PULL)?;
         pull.bind(&inproc)?;
         let push = context.socket(zmq::PUSH)?;
@@ -205,7 +208,10 @@ impl Client {
     fn open(&self, method: &str, args: Vec<Value>) -> Result<Pending, Error> {
         let mut request = Event::new(method, Value::Array(args), None);
         for (key, value) in &self.inner.options.header {
-            request.header.fields.push((key.as_str().into(), value.clone()));
+            request
+                .header
+                .fields
+                .push((key.as_str().into(), value.clone()));
         }
         let key = id_key(&request.header.message_id);
         let (tx, rx) = mpsc::channel();
@@ -221,7 +227,8 @@ impl Client {
             rx,
             method: method.to_string(),
         };
-        self.inner.command(b"open", &pending.key, &request.encode())?;
+        self.inner
+            .command(b"open", &pending.key, &request.encode())?;
         Ok(pending)
     }
 }
@@ -229,7 +236,11 @@ impl Client {
 impl Drop for Client {
     fn drop(&mut self) {
         self.inner.stop.store(true, Ordering::SeqCst);
-        self.inner.outbox.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.inner
+            .outbox
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(io) = self.io.take() {
             // The I/O loop looks at `stop` every STOP_CHECK, so this join is short.
             let _ = io.join();
@@ -334,7 +345,11 @@ impl Iterator for Stream {
                 Value::Array(vec![Value::from(more)]),
                 Some(self.pending.id.clone()),
             );
-            if let Err(e) = self.pending.inner.command(b"send", &self.pending.key, &grant.encode()) {
+            if let Err(e) = self
+                .pending
+                .inner
+                .command(b"send", &self.pending.key, &grant.encode())
+            {
                 self.done = true;
                 return Some(Err(e));
             }
@@ -360,7 +375,9 @@ impl Iterator for Stream {
             }
             other => {
                 self.done = true;
-                Some(Err(self.pending.protocol(format!("an event named {other:?} in a stream"))))
+                Some(Err(self
+                    .pending
+                    .protocol(format!("an event named {other:?} in a stream"))))
             }
         }
     }
@@ -385,7 +402,10 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
             .unwrap_or(STOP_CHECK)
             .min(STOP_CHECK);
         let (from_server, from_callers) = {
-            let mut items = [dealer.as_poll_item(zmq::POLLIN), pull.as_poll_item(zmq::POLLIN)];
+            let mut items = [
+                dealer.as_poll_item(zmq::POLLIN),
+                pull.as_poll_item(zmq::POLLIN),
+            ];
             match zmq::poll(&mut items, i64::try_from(wait.as_millis()).unwrap_or(0) + 1) {
                 Ok(_) => {}
                 Err(zmq::Error::EINTR) => continue,
@@ -426,7 +446,9 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
                 Err(zmq::Error::EAGAIN) => break,
                 Err(e) => return Err(e),
             };
-            let Some(payload) = frames.last() else { continue };
+            let Some(payload) = frames.last() else {
+                continue;
+            };
             let event = match Event::decode(payload) {
                 Ok(event) => event,
                 Err(e) => {
@@ -450,7 +472,9 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
                     let _ = mailbox.send(Incoming::Event(event));
                 }
                 // zerorpc-python logs "unable to route event" here; so do we.
-                None => tracing::debug!(name = %event.name, "unable to route an event (no open call with that id)"),
+                None => {
+                    tracing::debug!(name = %event.name, "unable to route an event (no open call with that id)")
+                }
             }
         }
         let now = Instant::now();
@@ -460,13 +484,22 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
                 lost.push(key.clone());
             } else if now >= o.next_heartbeat {
                 o.next_heartbeat = now + interval;
-                let hb = Event::new(event::HEARTBEAT, Value::Array(vec![0.into()]), Some(o.id.clone()));
+                let hb = Event::new(
+                    event::HEARTBEAT,
+                    Value::Array(vec![0.into()]),
+                    Some(o.id.clone()),
+                );
                 dealer.send_multipart([&b""[..], &hb.encode()], 0)?;
             }
         }
         for key in lost {
             open.remove(&key);
-            if let Some(mailbox) = inner.calls.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            if let Some(mailbox) = inner
+                .calls
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&key)
+            {
                 let _ = mailbox.send(Incoming::Lost);
             }
         }

@@ -179,7 +179,10 @@ pub fn new_message_id() -> Value {
     let (base, counter) = BASE.get_or_init(|| {
         let random = uuid::Uuid::new_v4();
         let start = u32::from_be_bytes(random.as_bytes()[..4].try_into().expect("4 bytes"));
-        (random.simple().to_string()[8..].to_string(), AtomicU32::new(start))
+        (
+            random.simple().to_string()[8..].to_string(),
+            AtomicU32::new(start),
+        )
     });
     let n = counter.fetch_add(1, Ordering::Relaxed);
     Value::Binary(format!("{n:08x}{base}").into_bytes())
@@ -214,7 +217,10 @@ mod tests {
             assert_eq!(back.header.response_to, Some(id.clone()));
             assert_eq!(back.header.get("v"), Some(&Value::from(3)));
             assert_eq!(back.name, "OK");
-            assert_ne!(id_key(&Value::from("abc")), id_key(&Value::Binary(b"abc".to_vec())));
+            assert_ne!(
+                id_key(&Value::from("abc")),
+                id_key(&Value::Binary(b"abc".to_vec()))
+            );
         }
     }
 

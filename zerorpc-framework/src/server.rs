@@ -439,7 +439,9 @@ impl State<'_> {
                         credit.slots = credit.slots.saturating_add(n);
                         channel.changed.notify_all();
                     }
-                    None => tracing::warn!(args = %event.args, "_zpc_more without a count; ignored"),
+                    None => {
+                        tracing::warn!(args = %event.args, "_zpc_more without a count; ignored")
+                    }
                 }
             }
             other => tracing::debug!(name = other, "unexpected event in a conversation; ignored"),
@@ -479,7 +481,10 @@ impl State<'_> {
             },
         );
         if self.in_flight.load(Ordering::SeqCst) >= MAX_IN_FLIGHT {
-            let busy = Failure::new("ServerBusy", format!("{MAX_IN_FLIGHT} calls already running; try again"));
+            let busy = Failure::new(
+                "ServerBusy",
+                format!("{MAX_IN_FLIGHT} calls already running; try again"),
+            );
             channel.send(event::ERR, busy.to_args(&event.name), true);
             return;
         }
@@ -490,7 +495,10 @@ impl State<'_> {
             answer(&server, &channel, event);
             in_flight.fetch_sub(1, Ordering::SeqCst);
         };
-        if let Err(e) = std::thread::Builder::new().name("zerorpc-call".into()).spawn(worker) {
+        if let Err(e) = std::thread::Builder::new()
+            .name("zerorpc-call".into())
+            .spawn(worker)
+        {
             tracing::error!(error = %e, "cannot start a thread for a call; it gets no answer");
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
         }
@@ -523,7 +531,11 @@ impl State<'_> {
             if now >= conversation.next_heartbeat {
                 conversation.next_heartbeat = now + interval;
                 let request_id = conversation.channel.request_id.clone();
-                let hb = Event::new(event::HEARTBEAT, Value::Array(vec![0.into()]), Some(request_id));
+                let hb = Event::new(
+                    event::HEARTBEAT,
+                    Value::Array(vec![0.into()]),
+                    Some(request_id),
+                );
                 send(self.router, &conversation.identity, &hb.encode())?;
             }
         }
@@ -543,7 +555,8 @@ impl State<'_> {
     fn close(&mut self, id: u64) {
         if let Some(conversation) = self.conversations.remove(&id) {
             conversation.channel.close();
-            self.by_key.remove(&(conversation.identity, conversation.key));
+            self.by_key
+                .remove(&(conversation.identity, conversation.key));
         }
     }
 }
@@ -563,7 +576,10 @@ fn answer(server: &Server, channel: &Channel, event: Event) {
     let args = match event.args {
         Value::Array(args) => args,
         other => {
-            let why = format!("a call's args must be an array, got {}", demo5_msgpack::kind(&other));
+            let why = format!(
+                "a call's args must be an array, got {}",
+                demo5_msgpack::kind(&other)
+            );
             let failure = Failure::new("TypeError", why);
             server.print(&format!("{method}(?) = ERR {failure}"));
             channel.send(event::ERR, failure.to_args(method), true);
@@ -588,7 +604,8 @@ fn answer(server: &Server, channel: &Channel, event: Event) {
                 match item {
                     Ok(value) => {
                         if !channel.send(event::STREAM, value, false) {
-                            server.print(&format!("{shown} = stream abandoned after {count} items"));
+                            server
+                                .print(&format!("{shown} = stream abandoned after {count} items"));
                             return;
                         }
                         count += 1;
@@ -616,7 +633,10 @@ mod tests {
 
     #[test]
     fn signatures_give_the_name_and_the_argument_names() {
-        assert_eq!(parse_signature("add(a, b)"), ("add".into(), vec!["a".into(), "b".into()]));
+        assert_eq!(
+            parse_signature("add(a, b)"),
+            ("add".into(), vec!["a".into(), "b".into()])
+        );
         assert_eq!(parse_signature("now()"), ("now".into(), vec![]));
         assert_eq!(parse_signature("now"), ("now".into(), vec![]));
     }

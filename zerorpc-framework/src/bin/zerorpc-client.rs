@@ -104,11 +104,18 @@ fn print_reply(reply: Reply) -> Result<(), Error> {
 /// `add(a, b)  a + b, …`: one line per method, from `_zerorpc_inspect`.
 fn print_inspect(inspect: &Value) {
     let field = |v: &Value, key: &str| -> Option<Value> {
-        v.as_map()?.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v.clone())
+        v.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v.clone())
     };
-    let name = field(inspect, "name").map(|n| zerorpc_framework::app::to_json(&n)).unwrap_or_default();
+    let name = field(inspect, "name")
+        .map(|n| zerorpc_framework::app::to_json(&n))
+        .unwrap_or_default();
     println!("{name}");
-    let methods = field(inspect, "methods").and_then(|m| m.as_map().cloned()).unwrap_or_default();
+    let methods = field(inspect, "methods")
+        .and_then(|m| m.as_map().cloned())
+        .unwrap_or_default();
     for (method, detail) in methods {
         let args: Vec<String> = field(&detail, "args")
             .and_then(|a| a.as_array().cloned())
@@ -116,7 +123,13 @@ fn print_inspect(inspect: &Value) {
             .iter()
             .filter_map(|a| field(a, "name")?.as_str().map(str::to_string))
             .collect();
-        let doc = field(&detail, "doc").and_then(|d| d.as_str().map(str::to_string)).unwrap_or_default();
-        println!("{}({})  {doc}", method.as_str().unwrap_or("?"), args.join(", "));
+        let doc = field(&detail, "doc")
+            .and_then(|d| d.as_str().map(str::to_string))
+            .unwrap_or_default();
+        println!(
+            "{}({})  {doc}",
+            method.as_str().unwrap_or("?"),
+            args.join(", ")
+        );
     }
 }
