@@ -21,6 +21,12 @@ import zerorpc
 
 endpoint = os.environ.get("ZMQ_ENDPOINT", "tcp://127.0.0.1:4242")
 
+# For a server started with --access-key: zerorpc's own middleware hook adds the key to the
+# header of every call (the client-side half of the access-key check).
+if os.environ.get("ZERORPC_ACCESS_KEY"):
+    key = os.environ["ZERORPC_ACCESS_KEY"]
+    zerorpc.Context.get_instance().register_middleware({"get_task_context": lambda: {"access_key": key}})
+
 
 def packed(x):
     # Exact equality, types included: 1 == 1.0 and b"a" != "a" in Python, so compare bytes.

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use common::testing::{free_endpoint, run, Proc};
 
-use crate::support::{server_process, InProcess};
+use crate::support::{python_client, server_process, InProcess};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -113,6 +113,26 @@ fn the_access_key_middleware_refuses_calls_without_the_key() {
         wrong.stderr
     );
     assert_eq!(call(&["--access-key", "s3cret"]).success().unwrap(), ["5"]);
+    // The real Python client adds the key through zerorpc's own middleware hook.
+    if let Some(mut python) = python_client(&server.endpoint, &["add", "2", "3"]) {
+        let with_key = run(
+            "Python client",
+            python.env("ZERORPC_ACCESS_KEY", "s3cret"),
+            WAIT,
+        );
+        assert_eq!(with_key.success().unwrap(), ["5"]);
+        let mut python = python_client(&server.endpoint, &["add", "2", "3"]).unwrap();
+        let without = run(
+            "Python client",
+            python.env_remove("ZERORPC_ACCESS_KEY"),
+            WAIT,
+        );
+        assert!(
+            without.stderr.contains("RemoteError: PermissionDenied"),
+            "{}",
+            without.stderr
+        );
+    }
     server.stop();
 }
 
