@@ -27,6 +27,7 @@ pub mod event;
 pub mod method;
 pub mod middleware;
 pub mod server;
+pub mod workers;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! the threads. That is Inversion of Control: the framework calls your code, not the other
 //! way round (demo6's `serve` loop was ours to write; here there is none in the binary).
 //!
-//! How it runs (one I/O thread, one worker thread per call):
+//! How it runs (one I/O thread, a worker thread per running call, reused: [`crate::workers`]):
 //! - the **I/O thread** owns the ROUTER socket (a ZeroMQ socket must stay on one thread). It
 //!   reads events, starts a worker for each new call, counts `_zpc_more` credit, notes
 //!   `_zpc_hb` heartbeats, sends our heartbeats every [`crate::HEARTBEAT_INTERVAL`] on every
@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,10 +27,12 @@ use rmpv::Value;
 use crate::event::{self, id_key, Event};
 use crate::method::{Answer, Failure, Method, StreamMethod};
 use crate::middleware::{self, Call, Middleware, Outcome};
+use crate::workers::Workers;
 
 /// How often the loop looks at its stop flag when nothing happens.
 const STOP_CHECK: Duration = Duration::from_millis(100);
-/// At most this many calls run at once; more get `ERR ServerBusy` (each call is a thread).
+/// At most this many calls run at once; more get `ERR ServerBusy` (each running call has a
+/// thread of its own).
 pub const MAX_IN_FLIGHT: usize = 1024;
 /// Sockets are closed with this linger when the server stops: replies already queued get a
 /// moment to leave, a dead client cannot hold the process.
@@ -323,7 +325,7 @@ impl Bound {
             conversations: HashMap::new(),
             by_key: HashMap::new(),
             next_id: 0,
-            in_flight: Arc::new(AtomicUsize::new(0)),
+            workers: Workers::new(),
         };
         let result = state.serve(&self.pull, stop);
         for conversation in state.conversations.values() {
@@ -343,7 +345,7 @@ struct State<'a> {
     conversations: HashMap<u64, Conversation>,
     by_key: HashMap<(Vec<Vec<u8>>, Vec<u8>), u64>,
     next_id: u64,
-    in_flight: Arc<AtomicUsize>,
+    workers: Workers,
 }
 
 impl State<'_> {
@@ -480,7 +482,7 @@ impl State<'_> {
                 next_heartbeat: now + self.server.heartbeat,
             },
         );
-        if self.in_flight.load(Ordering::SeqCst) >= MAX_IN_FLIGHT {
+        if self.workers.busy() >= MAX_IN_FLIGHT {
             let busy = Failure::new(
                 "ServerBusy",
                 format!("{MAX_IN_FLIGHT} calls already running; try again"),
@@ -488,19 +490,9 @@ impl State<'_> {
             channel.send(event::ERR, busy.to_args(&event.name), true);
             return;
         }
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
         let server = Arc::clone(&self.server);
-        let in_flight = Arc::clone(&self.in_flight);
-        let worker = move || {
-            answer(&server, &channel, event);
-            in_flight.fetch_sub(1, Ordering::SeqCst);
-        };
-        if let Err(e) = std::thread::Builder::new()
-            .name("zerorpc-call".into())
-            .spawn(worker)
-        {
+        if let Err(e) = self.workers.run(move || answer(&server, &channel, event)) {
             tracing::error!(error = %e, "cannot start a thread for a call; it gets no answer");
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
@@ -592,7 +584,16 @@ fn answer(server: &Server, channel: &Channel, event: Event) {
         header: &event.header,
     };
     let shown = display_call(method, &args);
-    let outcome = middleware::run(&server.middleware, &call, &|call| server.dispatch(call));
+    // A method that panics is a bug in it, not a reason to leave the client waiting.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        middleware::run(&server.middleware, &call, &|call| server.dispatch(call))
+    }))
+    .unwrap_or_else(|_| {
+        Err(Failure::new(
+            "Panic",
+            format!("the method {method:?} panicked"),
+        ))
+    });
     match outcome {
         Ok(Answer::Value(value)) => {
             server.print(&format!("{shown} = {value}"));
