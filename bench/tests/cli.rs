@@ -17,6 +17,7 @@ fn lists_every_scenario() {
         "zmq-reqrep",
         "zmq-pushpull",
         "msgpack-rpc",
+        "zerorpc",
         "amqp-rpc-sequential",
         "amqp-rpc-pipelined",
         "xmlrpc",

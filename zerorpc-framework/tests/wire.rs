@@ -259,3 +259,41 @@ fn a_stream_waits_for_credit() {
     assert_eq!((done.name.as_str(), done.args), ("STREAM_DONE", Value::Nil));
     assert_eq!(server.stop(), ["count(5) = stream of 5 items"]);
 }
+
+/// Huge messages: 16 MB of garbage is logged and dropped, an 8 MB bin is echoed intact, and
+/// the server answers the next small call as usual.
+#[test]
+fn huge_messages_are_dropped_or_answered_and_the_server_goes_on() {
+    let server = InProcess::start(Duration::from_secs(5), None);
+    let context = zmq::Context::new();
+    let socket = dealer(&context, &server.endpoint);
+    let garbage = vec![0xc1u8; 16 << 20];
+    socket.send_multipart([&b""[..], &garbage], 0).unwrap();
+    let big = Value::Binary((0..8 << 20).map(|i: u32| (i % 251) as u8).collect());
+    socket
+        .send_multipart(
+            [
+                &b""[..],
+                &call_bytes(Value::from("big"), "echo", vec![big.clone()]),
+            ],
+            0,
+        )
+        .unwrap();
+    let answer = next_event(&socket);
+    assert_eq!(answer.header.response_to, Some(Value::from("big")));
+    assert!(
+        answer.args == Value::Array(vec![big]),
+        "the 8 MB bin came back changed"
+    );
+    socket
+        .send_multipart(
+            [
+                &b""[..],
+                &call_bytes(Value::from("small"), "add", vec![1.into(), 2.into()]),
+            ],
+            0,
+        )
+        .unwrap();
+    assert_eq!(next_event(&socket).args, Value::Array(vec![3.into()]));
+    server.stop();
+}

@@ -61,15 +61,13 @@ fn run() -> anyhow::Result<ExitCode> {
         options.header.push(("access_key".into(), Value::from(key)));
     }
     let client = Client::connect(&args.connect, options)?;
-    let outcome = match &args.method {
-        _ if args.inspect => client.inspect().map(|v| {
-            print_inspect(&v);
-        }),
-        Some(method) => {
+    let outcome = match (&args.method, args.inspect) {
+        (_, true) => client.inspect().map(|v| print_inspect(&v)),
+        (Some(method), false) => {
             let call_args = args.args.iter().map(|a| parse_arg(a)).collect();
             client.request(method, call_args).and_then(print_reply)
         }
-        None => unreachable!("clap requires METHOD unless --inspect"),
+        (None, false) => anyhow::bail!("name a METHOD to call, or --inspect (see --help)"),
     };
     match outcome {
         Ok(()) => Ok(ExitCode::SUCCESS),
