@@ -466,6 +466,9 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
                 }
                 continue;
             }
+            if event.name == event::MORE {
+                continue; // credit for our sending: we never stream to a server
+            }
             let calls = inner.calls.lock().unwrap_or_else(|p| p.into_inner());
             match calls.get(&key) {
                 Some(mailbox) => {
