@@ -90,3 +90,37 @@ fn a_15_s_call_succeeds_in_every_pair() {
     }
     matrix.assert_all_ok();
 }
+
+/// The README's commands: each command line (ours, and peers/client.py) against each server.
+#[test]
+fn both_command_lines_work_against_both_servers() {
+    let mut matrix = Matrix::new("zerorpc-framework: the command lines (plus = 19, count 3)");
+    for server in [Lang::Rust, Lang::Python] {
+        let endpoint = free_endpoint();
+        let Some(_server) = server_process(server, &endpoint, &[]) else {
+            continue;
+        };
+        let mut ours = std::process::Command::new(env!("CARGO_BIN_EXE_zerorpc-client"));
+        ours.args(["--connect", &endpoint, "count", "3"]);
+        let outcome = run("zerorpc-client", &mut ours, Duration::from_secs(20))
+            .success()
+            .and_then(|lines| {
+                if lines == ["0", "1", "2"] {
+                    Ok(())
+                } else {
+                    Err(format!("expected 0 1 2, got {lines:?}"))
+                }
+            });
+        matrix.record(Lang::Rust, server, outcome);
+        if let Some(mut python) = python_client(&endpoint, &[]) {
+            let outcome = run("peers/client.py", &mut python, Duration::from_secs(20))
+                .success()
+                .and_then(|lines| match lines.as_slice() {
+                    [line] if line == "19" => Ok(()),
+                    _ => Err(format!("expected 19, got {lines:?}")),
+                });
+            matrix.record(Lang::Python, server, outcome);
+        }
+    }
+    matrix.assert_all_ok();
+}
