@@ -19,7 +19,7 @@
 //! every call (timing, an access key) without touching a method.
 //!
 //! Read in this order: [`app`] (the section's methods: what you write), [`event`] (the wire),
-//! [`method`], [`middleware`], [`server`], [`client`].
+//! [`method`], [`middleware`], [`server`] (with [`workers`]), [`client`].
 
 pub mod app;
 pub mod client;
