@@ -328,8 +328,21 @@ impl Bound {
             workers: Workers::new(),
         };
         let result = state.serve(&self.pull, stop);
+        // Hand back the calls in hand: each open one gets an ERR now (sent within the
+        // socket's linger) instead of a LostRemote 10 s later.
+        let stopping = Failure::new(
+            "ServerStopping",
+            "the server is shutting down; call again later",
+        );
         for conversation in state.conversations.values() {
             conversation.channel.close();
+            let request_id = conversation.channel.request_id.clone();
+            let err = Event::new(
+                event::ERR,
+                stopping.to_args(&conversation.method),
+                Some(request_id),
+            );
+            let _ = send(&self.router, &conversation.identity, &err.encode());
         }
         // Workers still running find no outbox and give up; dropping the socket here lets
         // the ZeroMQ context end.

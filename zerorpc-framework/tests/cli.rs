@@ -152,12 +152,23 @@ fn help_names_the_partner() {
     }
 }
 
-/// Ctrl-C (SIGINT) and SIGTERM: the server exits 0 within a second, even with a call running.
+/// Ctrl-C (SIGINT) and SIGTERM: the server exits 0 within a second, and the call in hand is
+/// handed back with `ERR ServerStopping` instead of being left to time out.
 #[test]
 fn the_server_stops_cleanly_on_ctrl_c() {
+    use zerorpc_framework::event::Event;
+    use zerorpc_framework::Value;
+
+    use crate::wire::{call_bytes, dealer, next_event};
+
     for signal in ["INT", "TERM"] {
         let endpoint = free_endpoint();
-        let mut server: Proc = server_process(common::testing::Lang::Rust, &endpoint, &[]).unwrap();
+        let mut server: Proc = server_process(
+            common::testing::Lang::Rust,
+            &endpoint,
+            &["--heartbeat", "500ms"],
+        )
+        .unwrap();
         assert_eq!(
             run(
                 "zerorpc-client",
@@ -169,9 +180,34 @@ fn the_server_stops_cleanly_on_ctrl_c() {
             ["5"]
         );
         server.expect_line(WAIT, |l| l == "add(2, 3) = 5").unwrap();
-        let _slow = Proc::spawn("slow call", &mut client(&endpoint, &["sleep", "30"]));
+        // A slow call, in hand once the server heartbeats its conversation.
+        let context = zmq::Context::new();
+        let socket = dealer(&context, &endpoint);
+        let id = Value::from("slow");
+        socket
+            .send_multipart(
+                [&b""[..], &call_bytes(id.clone(), "sleep", vec![30.into()])],
+                0,
+            )
+            .unwrap();
+        let hb = next_event(&socket);
+        assert_eq!(
+            (hb.name.as_str(), &hb.header.response_to),
+            ("_zpc_hb", &Some(id.clone()))
+        );
+        let ours = Event::new("_zpc_hb", Value::Array(vec![0.into()]), Some(id.clone()));
+        socket
+            .send_multipart([&b""[..], &ours.encode()], 0)
+            .unwrap();
+
         server.signal(signal);
         let signalled = Instant::now();
+        let answer = loop {
+            let event = next_event(&socket);
+            if event.name != "_zpc_hb" {
+                break event;
+            }
+        };
         let done = server.finish(Duration::from_secs(3));
         let took = signalled.elapsed();
         assert_eq!(
@@ -183,6 +219,12 @@ fn the_server_stops_cleanly_on_ctrl_c() {
         assert!(
             took < Duration::from_secs(1),
             "SIG{signal}: exited after {took:?}"
+        );
+        assert_eq!(answer.name, "ERR");
+        assert_eq!(answer.header.response_to, Some(id));
+        assert_eq!(
+            answer.args.as_array().unwrap()[0],
+            Value::from("ServerStopping")
         );
     }
 }
