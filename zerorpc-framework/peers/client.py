@@ -7,8 +7,8 @@
 #      .venv/bin/python peers/client.py --long SECONDS   one long call, kept alive by heartbeats
 # ZMQ_ENDPOINT overrides tcp://127.0.0.1:4242.
 #
-# zerorpc 0.6.3 on Python 3.11: its `zerorpc` command-line tool crashes after printing
-# (`collections.Iterator` is gone), so this script is the command line. The Python API works;
+# zerorpc 0.6.3 on Python 3.11: its `zerorpc` command-line tool makes the call, then crashes
+# before printing the answer (`collections.Iterator` is gone), so this script is the command line. The Python API works;
 # an async call is `client.method(args, **{"async": True})` since `async` is a keyword.
 import json
 import os
