@@ -4,7 +4,6 @@
 //! A missing peer is not a failure: the scenario returns a [`Skip`] error, which the report
 //! lists as skipped — unless `REQUIRE_PEERS=1` (CI after `scripts/setup.sh`), where it fails.
 
-use std::collections::HashSet;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -42,18 +41,21 @@ pub struct Ctx {
     php: Option<PathBuf>,
     /// The scenario running now, for the progress lines.
     current: Mutex<String>,
-    /// Packages already built in this run (`cargo build` once per package).
-    built: Mutex<HashSet<String>>,
+    /// Whether [`Ctx::binary`] may run `cargo build` (false with `--no-build`).
+    build: bool,
+    /// Whether the workspace's binaries were built in this run already.
+    built: Mutex<bool>,
 }
 
 impl Ctx {
-    pub fn new(budget: Budget) -> Ctx {
+    pub fn new(budget: Budget, build: bool) -> Ctx {
         Ctx {
             budget,
+            build,
             python: common::testing::python(),
             php: common::testing::php(),
             current: Mutex::new(String::new()),
-            built: Mutex::new(HashSet::new()),
+            built: Mutex::new(false),
         }
     }
 
@@ -112,12 +114,16 @@ impl Ctx {
         }
     }
 
-    /// The path of the release binary `bin` of workspace package `package`.
+    /// The path of the binary `bin` of workspace package `package`, in the profile we were
+    /// built with (`target/release` for the real measurements, `target/debug` for the smoke
+    /// run `scripts/test.sh` does with the binaries its tests already built).
     ///
     /// Server binaries are measured as separate processes, exactly as a student runs them.
-    /// Under `cargo run` (which sets `$CARGO`) we first `cargo build` the package in the
-    /// profile we were built with, once per run, so the figures are for the current sources;
-    /// otherwise we use what lies next to our own executable.
+    /// Under `cargo run` (which sets `$CARGO`) the first call builds every binary of the
+    /// workspace in **one** `cargo build --workspace --bins`: one feature resolution, so the
+    /// shared crates are compiled once, not once per package (`-p` resolves features for that
+    /// package alone). Otherwise, and with `--no-build`, we use what lies next to our own
+    /// executable.
     pub fn binary(&self, package: &str, bin: &str) -> anyhow::Result<PathBuf> {
         let exe = std::env::current_exe().context("cannot find our own executable")?;
         let dir = exe
@@ -125,12 +131,13 @@ impl Ctx {
             .ok_or_else(|| anyhow!("our executable has no folder"))?
             .to_path_buf();
         let release = dir.file_name().is_some_and(|n| n == "release");
-        if let Some(cargo) = std::env::var_os("CARGO") {
+        if let (Some(cargo), true) = (std::env::var_os("CARGO"), self.build) {
             let mut built = self.built.lock().map_err(|_| anyhow!("poisoned lock"))?;
-            if built.insert(package.to_string()) {
-                self.say(format!("cargo build -p {package} --bins"));
+            if !*built {
+                *built = true;
+                self.say("cargo build --workspace --bins");
                 let mut cmd = Command::new(cargo);
-                cmd.args(["build", "--quiet", "-p", package, "--bins"]);
+                cmd.args(["build", "--quiet", "--workspace", "--bins"]);
                 if release {
                     cmd.arg("--release");
                 }
@@ -140,9 +147,7 @@ impl Ctx {
                     .status()
                     .is_ok_and(|s| s.success());
                 if !ok {
-                    self.say(format!(
-                        "building {package} failed; using what is already built"
-                    ));
+                    self.say("building the workspace failed; using what is already built");
                 }
             }
         }
@@ -151,7 +156,7 @@ impl Ctx {
             Ok(path)
         } else {
             skip(format!(
-                "{bin} is not built — run `cargo build {}--bins -p {package}`",
+                "{bin} of {package} is not built — run `cargo build {}--workspace --bins`",
                 if release { "--release " } else { "" }
             ))
         }
@@ -300,14 +305,14 @@ impl QuietServer {
         let deadline = Instant::now() + timeout;
         loop {
             self.check_running()?;
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            // Short tries, so that a server that dies on start is noticed at once.
+            if common::testing::wait_for_port(addr, Duration::from_millis(100)).is_ok() {
                 std::thread::sleep(Duration::from_millis(50));
                 return self.check_running();
             }
             if Instant::now() > deadline {
                 anyhow::bail!("{} does not listen on {addr} after {timeout:?}", self.name);
             }
-            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -340,18 +345,9 @@ pub enum Ready<'a> {
     Line(&'a str),
 }
 
-/// Waits until something accepts TCP connections on `addr`.
+/// Waits until something accepts TCP connections on `addr` (`common::testing::wait_for_port`).
 pub fn wait_for_port(addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            anyhow::bail!("nothing listens on {addr} after {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::testing::wait_for_port(addr, timeout).map_err(|e| anyhow!(e))
 }
 
 /// A free loopback address (`127.0.0.1:<free port>`).

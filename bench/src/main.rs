@@ -4,6 +4,10 @@
 //! briefly (the CI smoke test); `-- --scenario zmq-reqrep` runs one; `-- --list` lists them;
 //! `-- --json results.jsonl` also writes one JSON object per row; `-- --write-docs` regenerates
 //! `docs/benchmarks.md` and its chart. Progress goes to stderr, the table to stdout.
+//!
+//! `scripts/test.sh` runs the smoke test as `target/debug/bench --quick --no-build`: in the
+//! debug profile, with the binaries `cargo test` has just built, so that it compiles nothing
+//! again (docs/building.md). Real figures come only from `--release`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +42,10 @@ struct Args {
     /// Regenerate docs/benchmarks.md and docs/benchmarks.svg from this run.
     #[arg(long)]
     write_docs: bool,
+    /// Use the server binaries already built next to this one instead of running
+    /// `cargo build --workspace --bins` first (the smoke run of scripts/test.sh).
+    #[arg(long)]
+    no_build: bool,
     /// Where --write-docs writes (default: the workspace's docs/ folder).
     #[arg(long, value_name = "DIR", requires = "write_docs")]
     docs_dir: Option<PathBuf>,
@@ -55,8 +63,14 @@ fn run() -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    // The committed docs/ hold release figures; a debug build may write elsewhere (the tests).
+    if args.write_docs && args.docs_dir.is_none() && cfg!(debug_assertions) {
+        anyhow::bail!(
+            "--write-docs needs real figures: run `cargo run --release -p bench -- --write-docs`"
+        );
+    }
     let chosen = choose(&args.scenario)?;
-    let ctx = Ctx::new(Budget::new(args.quick, args.repeats));
+    let ctx = Ctx::new(Budget::new(args.quick, args.repeats), !args.no_build);
     let require_peers = common::testing::peers_required();
 
     let mut results = Results::default();

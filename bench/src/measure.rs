@@ -162,7 +162,7 @@ pub enum Better {
     Lower,
 }
 
-/// What a row is expected to reach (from issue 7).
+/// What a row is expected to reach (the targets listed in docs/benchmarks.md).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Target {
     /// `ratio >= x`.
@@ -189,7 +189,7 @@ impl Target {
 
 /// One line of the results: the Rust figure, the peer's figure, and the ratio oriented so
 /// that higher is better (Rust / peer for throughput, peer / Rust for costs).
-/// Serialised as exactly the JSON object issue 7 asks for.
+/// Serialised as one JSON object a row (`--json`), the format docs/benchmarks.md documents.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     pub scenario: String,

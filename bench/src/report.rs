@@ -297,6 +297,11 @@ fn utc_now() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    civil_utc(secs)
+}
+
+/// `YYYY-MM-DD hh:mm UTC` of a Unix time.
+fn civil_utc(secs: u64) -> String {
     let (days, rest) = (secs / 86_400, secs % 86_400);
     // Civil-from-days (Howard Hinnant's algorithm), for the proleptic Gregorian calendar.
     let z = i64::try_from(days).unwrap_or(0) + 719_468;
@@ -372,9 +377,14 @@ mod tests {
         assert!(content.contains("<svg") && content.contains("zmq-reqrep"));
     }
 
+    /// Known instants (checked with Python's `datetime`): the epoch, a leap day, the last
+    /// minute of a century's leap year, and the minute this test was written.
     #[test]
     fn dates_are_civil() {
-        let now = utc_now();
-        assert!(now.starts_with("20") && now.ends_with(" UTC"), "{now}");
+        assert_eq!(civil_utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(civil_utc(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(civil_utc(4_107_542_399), "2100-02-28 23:59 UTC");
+        assert_eq!(civil_utc(1_764_623_820), "2025-12-01 21:17 UTC");
+        assert!(utc_now().ends_with(" UTC"));
     }
 }

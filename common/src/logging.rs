@@ -1,5 +1,7 @@
 //! Diagnostics go to stderr through `tracing`, so stdout keeps only the tutorial's console
-//! lines (which scripts and tests grep). `RUST_LOG=debug` shows more.
+//! lines (which scripts and tests grep). `RUST_LOG=debug` shows more. Colour only on a terminal.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -15,6 +17,8 @@ pub fn init_with_default(level: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal: `demo1-server 2>log` stays plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .compact()
         .try_init();

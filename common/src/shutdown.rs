@@ -13,8 +13,16 @@
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
+
+/// How long a stopping program lets libzmq deliver what is still queued when it closes a socket
+/// (`ZMQ_LINGER`). The default, forever, can hold `main` past its end when a peer has gone.
+pub const LINGER: Duration = Duration::from_millis(500);
+
+/// [`LINGER`] in the unit `zmq::Socket::set_linger` takes (milliseconds).
+pub const LINGER_MS: i32 = LINGER.as_millis() as i32;
 
 /// A flag raised by the first SIGINT or SIGTERM; the second one exits with status 130.
 pub fn on_ctrl_c() -> std::io::Result<Arc<AtomicBool>> {

@@ -1,15 +1,16 @@
 //! Helpers for the integration tests and the tour: find the PHP and Python peers, run processes
 //! with bounded waits, pick ephemeral ports, and collect the interop matrix.
 //!
-//! Peers and skipping: without `php` or the project's Python venv a test prints `SKIP …` with the
-//! command that fixes it and passes — unless `REQUIRE_PEERS=1` (set by `scripts/test.sh` and CI
-//! after setup), where a missing peer is a failure.
+//! Peers and skipping: without `php` or the project's Python venv a test writes `SKIP #n …` with
+//! the command that fixes it to the real stderr (where a plain `cargo test` shows it) and passes —
+//! unless `REQUIRE_PEERS=1` (set by `scripts/test.sh` and CI after setup), where a missing peer
+//! is a failure.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -32,12 +33,33 @@ pub fn peers_required() -> bool {
 
 /// Skips the calling test with a message, or fails it when peers are required.
 /// Use as `let Some(php) = php() else { return skip("php missing") };`.
+///
+/// The `SKIP` line goes straight to the process's stderr, not through `println!`/`eprintln!`,
+/// which libtest captures (and throws away) for a passing test: a plain `cargo test` on a
+/// machine without the peers shows every skip, numbered per test binary, e.g.
+/// `SKIP #2 (demo1_reqrep, reqrep::interop_matrix…): PHP peer … missing — run scripts/setup.sh`.
 pub fn skip(why: &str) {
     assert!(
         !peers_required(),
         "{why} (REQUIRE_PEERS=1; run {SETUP_HINT})"
     );
-    println!("SKIP: {why} — run {SETUP_HINT} to install the peers");
+    static SKIPPED: AtomicUsize = AtomicUsize::new(0);
+    let count = SKIPPED.fetch_add(1, Ordering::SeqCst) + 1;
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.file_stem()?.to_string_lossy().into_owned()))
+        .map(|stem| match stem.rsplit_once('-') {
+            Some((name, hash)) if hash.chars().all(|c| c.is_ascii_hexdigit()) => name.to_string(),
+            _ => stem,
+        })
+        .unwrap_or_default();
+    let test = thread::current().name().unwrap_or("?").to_string();
+    let line = format!(
+        "SKIP #{count} ({binary}, {test}): {why} — run {SETUP_HINT} to install the peers \
+         (REQUIRE_PEERS=1 turns skips into failures)\n"
+    );
+    // One write call, so lines of parallel tests do not interleave.
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }
 
 /// A language a program of the interop matrix is written in.
@@ -46,6 +68,19 @@ pub enum Lang {
     Rust,
     Php,
     Python,
+}
+
+impl Lang {
+    /// What to install when this language's interpreter is missing.
+    pub fn install_hint(self) -> &'static str {
+        match self {
+            Lang::Rust => "nothing (cargo builds it)",
+            Lang::Php => {
+                "php with the zmq and msgpack extensions (Debian: php-cli php-zmq php-msgpack)"
+            }
+            Lang::Python => "the project's Python venv .venv with pyzmq, msgpack, pika",
+        }
+    }
 }
 
 impl std::fmt::Display for Lang {
@@ -99,7 +134,10 @@ pub fn interpreter(lang: Lang) -> Option<PathBuf> {
 /// `peers/server.php`) with the right interpreter; `None` (after `skip`) if it is missing.
 pub fn peer_command(crate_dir: &str, lang: Lang, script: &str) -> Option<Command> {
     let Some(interp) = interpreter(lang) else {
-        skip(&format!("{lang} peer interpreter missing for {script}"));
+        skip(&format!(
+            "{lang} peer for {script} missing: {}",
+            lang.install_hint()
+        ));
         return None;
     };
     let mut cmd = Command::new(interp);
@@ -207,7 +245,9 @@ pub struct ServerThread<T> {
 
 impl<T> std::fmt::Debug for ServerThread<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerThread").field("name", &self.name).finish()
+        f.debug_struct("ServerThread")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -299,6 +339,72 @@ pub enum StopError {
     Hung(Duration),
 }
 
+/// A ZeroMQ socket's events (its socket monitor), so a test can wait until connections are up
+/// instead of sleeping: `Monitor::new(&context, &pusher).wait_for(HANDSHAKE_SUCCEEDED, 2, WAIT)`.
+/// Attach it before the connections are made: events before it exists are not seen.
+pub struct Monitor {
+    events: zmq::Socket,
+    seen: Vec<zmq::SocketEvent>,
+}
+
+impl std::fmt::Debug for Monitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Monitor").field("seen", &self.seen).finish()
+    }
+}
+
+impl Monitor {
+    /// Starts monitoring `socket` (created in `context`) for every event.
+    pub fn new(context: &zmq::Context, socket: &zmq::Socket) -> Monitor {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let endpoint = format!(
+            "inproc://test-monitor-{}",
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        socket
+            .monitor(&endpoint, zmq::SocketEvent::ALL as i32)
+            .expect("zmq_socket_monitor on a fresh inproc endpoint");
+        let events = context.socket(zmq::PAIR).expect("a PAIR socket");
+        events
+            .connect(&endpoint)
+            .expect("connect to the monitor's inproc endpoint");
+        Monitor {
+            events,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits up to `timeout` until `event` has happened `count` times in all.
+    pub fn wait_for(
+        &mut self,
+        event: zmq::SocketEvent,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        while self.seen.iter().filter(|e| **e == event).count() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let frames = crate::zmq_util::recv_multipart_timeout(&self.events, left)
+                .map_err(|e| format!("socket monitor: {e}"))?
+                .filter(|_| !left.is_zero())
+                .ok_or_else(|| {
+                    format!(
+                        "{event:?} not seen {count} times within {timeout:?}; events: {:?}",
+                        self.seen
+                    )
+                })?;
+            // First frame: the event number (u16, little-endian) and a u32 value.
+            if let Some(id) = frames.first().and_then(|f| f.get(..2)) {
+                self.seen
+                    .push(zmq::SocketEvent::from_raw(u16::from_le_bytes([
+                        id[0], id[1],
+                    ])));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Waits up to `timeout` until something accepts TCP connections on `addr`.
 pub fn wait_for_port(addr: std::net::SocketAddr, timeout: Duration) -> Result<(), String> {
     let deadline = Instant::now() + timeout;
@@ -307,11 +413,16 @@ pub fn wait_for_port(addr: std::net::SocketAddr, timeout: Duration) -> Result<()
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(format!("nothing accepts connections on {addr} within {timeout:?}"));
+            return Err(format!(
+                "nothing accepts connections on {addr} within {timeout:?}"
+            ));
         }
         thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// How long [`Proc::finish`] waits for the end of stderr once the process has exited.
+const STDERR_GRACE: Duration = Duration::from_secs(2);
 
 /// A child process that is killed when dropped, whose stdout lines can be awaited with a
 /// deadline. stderr is collected too, for failure messages.
@@ -321,7 +432,7 @@ pub struct Proc {
     child: std::process::Child,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
-    stderr: Option<thread::JoinHandle<String>>,
+    stderr: mpsc::Receiver<String>,
 }
 
 impl Proc {
@@ -345,17 +456,18 @@ impl Proc {
                 }
             }
         });
-        let stderr = Some(thread::spawn(move || {
+        let (stderr_tx, stderr_rx) = mpsc::channel();
+        thread::spawn(move || {
             let mut text = String::new();
             let _ = stderr.read_to_string(&mut text);
-            text
-        }));
+            let _ = stderr_tx.send(text);
+        });
         Proc {
             name,
             child,
             lines,
             seen: Vec::new(),
-            stderr,
+            stderr: stderr_rx,
         }
     }
 
@@ -414,20 +526,33 @@ impl Proc {
                 }
             }
         };
+        let drain_until = Instant::now() + STDERR_GRACE;
         while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
             self.seen.push(line);
+            if Instant::now() >= drain_until {
+                break;
+            }
         }
-        let stderr = self
-            .stderr
-            .take()
-            .and_then(|h| h.join().ok())
-            .unwrap_or_default();
+        // Bounded: a grandchild that inherited stderr can keep the pipe open after the child
+        // exited; then its stderr is reported as such instead of hanging the test.
+        let stderr = self.stderr.recv_timeout(STDERR_GRACE).unwrap_or_else(|_| {
+            format!(
+                "(stderr still open {STDERR_GRACE:?} after the exit: a child of it holds the pipe)"
+            )
+        });
         Finished {
             name: self.name.clone(),
             status,
             stdout: std::mem::take(&mut self.seen),
             stderr,
         }
+    }
+
+    /// Ctrl-C, as a person would press it: sends SIGINT and waits up to `within` for the exit
+    /// (then `Finished::success` says whether it exited 0 in time).
+    pub fn ctrl_c(self, within: Duration) -> Finished {
+        self.signal("INT");
+        self.finish(within)
     }
 
     /// Kills the process now (SIGKILL) and waits for it.
@@ -580,6 +705,92 @@ impl Matrix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Not a test of its own: [`skip_lines_reach_a_person_with_a_running_count`] runs it in a
+    /// child process with the peers hidden, where both look-ups below skip.
+    #[test]
+    #[ignore = "a probe, run in a child process by skip_lines_reach_a_person_with_a_running_count"]
+    fn probe_skips_twice() {
+        if php().is_none() {
+            skip("php missing (probe)");
+        }
+        assert!(peer_command(".", Lang::Python, "peers/probe.py").is_none());
+    }
+
+    fn run_probe(require_peers: bool) -> Finished {
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let mut cmd = Command::new(exe);
+        cmd.args([
+            "--exact",
+            "testing::tests::probe_skips_twice",
+            "--include-ignored",
+        ])
+        // No php on PATH, no Python venv: the machine of a student who ran no setup.
+        .env("PATH", "/nonexistent")
+        .env("PEER_PYTHON", "/nonexistent/python");
+        if require_peers {
+            cmd.env("REQUIRE_PEERS", "1");
+        } else {
+            cmd.env_remove("REQUIRE_PEERS");
+        }
+        run("probe", &mut cmd, Duration::from_secs(30))
+    }
+
+    /// libtest captures `println!` and `eprintln!` of a passing test; the SKIP lines must reach
+    /// the real stderr anyway, numbered, naming the peer and the command that installs it.
+    #[test]
+    fn skip_lines_reach_a_person_with_a_running_count() {
+        let done = run_probe(false);
+        assert!(
+            done.stdout
+                .iter()
+                .any(|l| l.contains("probe_skips_twice ... ok")),
+            "the probe passes (a skip is not a failure): {done:?}"
+        );
+        let skips: Vec<&str> = done
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("SKIP"))
+            .collect();
+        assert_eq!(skips.len(), 2, "{done:?}");
+        assert!(
+            skips[0].starts_with("SKIP #1 (common, testing::tests::probe_skips_twice): php missing (probe) — run scripts/setup.sh"),
+            "{skips:?}"
+        );
+        assert!(
+            skips[1].starts_with("SKIP #2 (common, testing::tests::probe_skips_twice): Python peer for peers/probe.py missing: the project's Python venv"),
+            "{skips:?}"
+        );
+
+        let required = run_probe(true);
+        assert!(
+            required.status.is_some_and(|s| !s.success()),
+            "REQUIRE_PEERS=1 makes a skip a failure: {required:?}"
+        );
+    }
+
+    /// A grandchild that inherits the pipes (a server started in the background by a script)
+    /// keeps stderr open after the child exits: `finish` must report, not wait for it.
+    #[test]
+    fn finish_does_not_wait_for_a_grandchild_holding_stderr() {
+        let started = Instant::now();
+        let done = run(
+            "sh",
+            Command::new("sh").args(["-c", "sleep 6 & echo done"]),
+            Duration::from_secs(5),
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "finish waited {:?} for the grandchild",
+            started.elapsed()
+        );
+        assert_eq!(done.stdout, ["done"], "{done:?}");
+        assert!(
+            done.stderr.contains("a child of it holds the pipe"),
+            "{done:?}"
+        );
+        assert!(done.status.is_some_and(|s| s.success()), "{done:?}");
+    }
 
     /// 300 draws from the kernel alone repeat a port in most runs (birthday odds on ~14 000
     /// ports); `free_port` must never hand one out twice, even from parallel threads.

@@ -1,5 +1,6 @@
-//! ZeroMQ helpers every section needs: a receive that gives up after a deadline, and a bind to
-//! an ephemeral port for tests and the tour.
+//! ZeroMQ helpers every section needs: a receive that gives up after a deadline, `bind`/`connect`
+//! whose errors name the flag and the endpoint form, and a bind to an ephemeral port for tests
+//! and the tour.
 //!
 //! Why a deadline? A plain `recv()` blocks forever if the peer never answers — the classic
 //! "my REQ client hangs" of the tutorial. A receive timeout lets the program say what went wrong.
@@ -39,7 +40,9 @@ pub fn recv_multipart_timeout(
     socket.set_rcvtimeo(millis)?;
     match socket.recv_multipart(0) {
         Ok(frames) => Ok(Some(frames)),
-        Err(zmq::Error::EAGAIN) => Ok(None),
+        // EINTR: a signal arrived while waiting. In a server that is Ctrl-C (see
+        // `common::shutdown`): "nothing yet", so the loop looks at its stop flag at once.
+        Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -51,6 +54,67 @@ pub fn recv_timeout(
     timeout: Duration,
 ) -> Result<Option<Vec<u8>>, zmq::Error> {
     Ok(recv_multipart_timeout(socket, timeout)?.map(|frames| frames.concat()))
+}
+
+/// Why `bind` or `connect` refused an endpoint, with the flag it came from and what probably
+/// went wrong: `cannot connect to localhost:5555 (--connect): Invalid argument — an endpoint is
+/// transport://address, e.g. tcp://localhost:5555`.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} {endpoint} ({flag}): {zmq_error}{}", hint(.action, .endpoint, *.zmq_error))]
+pub struct EndpointError {
+    /// `bind` or `connect to`.
+    pub action: &'static str,
+    pub endpoint: String,
+    /// The flag the endpoint came from, e.g. `--bind`.
+    pub flag: &'static str,
+    /// Not a `source`: the message already says it, so an error chain does not repeat it.
+    pub zmq_error: zmq::Error,
+}
+
+/// What a person can do about a refused endpoint.
+fn hint(action: &str, endpoint: &str, error: zmq::Error) -> String {
+    let binding = action == "bind";
+    let example = if binding {
+        "tcp://127.0.0.1:5555"
+    } else {
+        "tcp://localhost:5555"
+    };
+    match error {
+        zmq::Error::EINVAL | zmq::Error::EPROTONOSUPPORT if !endpoint.contains("://") => {
+            format!(" — an endpoint is transport://address, e.g. {example}")
+        }
+        zmq::Error::EPROTONOSUPPORT => format!(" — use the tcp:// transport, e.g. {example}"),
+        zmq::Error::EINVAL | zmq::Error::ENODEV if binding => " — libzmq binds an IP address, \
+            an interface name or `*`, not a host name: e.g. tcp://127.0.0.1:5555 or tcp://*:5555"
+            .to_string(),
+        zmq::Error::EINVAL => format!(" — expected tcp://HOST:PORT, e.g. {example}"),
+        zmq::Error::EADDRINUSE => " (is another server running on it?)".to_string(),
+        _ => String::new(),
+    }
+}
+
+/// `socket.bind(endpoint)`, with an error that names `flag` and says what probably went wrong.
+pub fn bind(socket: &zmq::Socket, endpoint: &str, flag: &'static str) -> Result<(), EndpointError> {
+    socket.bind(endpoint).map_err(|zmq_error| EndpointError {
+        action: "bind",
+        endpoint: endpoint.to_string(),
+        flag,
+        zmq_error,
+    })
+}
+
+/// `socket.connect(endpoint)`, with an error that names `flag` and the endpoint form.
+pub fn connect(
+    socket: &zmq::Socket,
+    endpoint: &str,
+    flag: &'static str,
+) -> Result<(), EndpointError> {
+    socket.connect(endpoint).map_err(|zmq_error| EndpointError {
+        action: "connect to",
+        endpoint: endpoint.to_string(),
+        flag,
+        zmq_error,
+    })
 }
 
 /// Binds `socket` to a free port on loopback and returns the endpoint it got
@@ -67,6 +131,44 @@ pub fn last_endpoint(socket: &zmq::Socket) -> Result<String, zmq::Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// The messages a student gets for the endpoints people actually type (issue 11).
+    #[test]
+    fn a_refused_endpoint_names_the_flag_and_the_form_it_needs() {
+        let context = zmq::Context::new();
+        let socket = context.socket(zmq::REP).expect("a REP socket");
+        let bind_error =
+            |endpoint: &str| bind(&socket, endpoint, "--bind").unwrap_err().to_string();
+        assert_eq!(
+            bind_error("localhost:5555"),
+            "cannot bind localhost:5555 (--bind): Invalid argument — an endpoint is \
+             transport://address, e.g. tcp://127.0.0.1:5555"
+        );
+        let no_device = bind_error("tcp://localhost:5559");
+        assert!(
+            no_device.starts_with("cannot bind tcp://localhost:5559 (--bind): No such device — libzmq binds an IP address"),
+            "{no_device}"
+        );
+        assert!(!no_device.contains("another server"), "{no_device}");
+
+        let taken = context.socket(zmq::REP).expect("a REP socket");
+        let endpoint = bind_ephemeral(&taken).expect("an ephemeral port");
+        assert_eq!(
+            bind_error(&endpoint),
+            format!("cannot bind {endpoint} (--bind): Address already in use (is another server running on it?)")
+        );
+
+        let client = context.socket(zmq::REQ).expect("a REQ socket");
+        assert_eq!(
+            connect(&client, "localhost:5555", "--connect")
+                .unwrap_err()
+                .to_string(),
+            "cannot connect to localhost:5555 (--connect): Invalid argument — an endpoint is \
+             transport://address, e.g. tcp://localhost:5555"
+        );
+    }
+
     /// `.cargo/config.toml` builds the vendored libzmq with eventfd signalling (see there
     /// why): a socket's mailbox must then show up as an eventfd among our open files.
     #[test]

@@ -33,8 +33,28 @@ pub fn reply_to(frames: &[Vec<u8>]) -> Vec<u8> {
     }
 }
 
+/// The server's console line for one request: `Get message: <text>` for the tutorial's single
+/// frame; for several frames, the frames one by one and the rejection,
+/// `Rejected ["a", "b", "c"]: expected a single frame, got 3 frames`.
+pub fn console_line(frames: &[Vec<u8>]) -> String {
+    let text = |frame: &[u8]| String::from_utf8_lossy(frame).into_owned();
+    match frames {
+        [single] => format!("Get message: {}", text(single)),
+        _ => {
+            let shown: Vec<String> = frames.iter().map(|f| text(f)).collect();
+            format!(
+                "Rejected {shown:?}: expected a single frame, got {} frames",
+                frames.len()
+            )
+        }
+    }
+}
+
 /// Serves `socket` (a bound REP socket) until `shutdown` is set: prints
 /// `Get message: <text>` for every request and echoes it back.
+///
+/// How it stops: `shutdown` is looked at between requests, so the request in hand is always
+/// answered first; the binary raises it on Ctrl-C (`common::shutdown`).
 ///
 /// `console` is where the tutorial's lines go (stdout in the binary, a buffer in tests).
 pub fn serve(
@@ -43,7 +63,7 @@ pub fn serve(
     shutdown: &AtomicBool,
 ) -> Result<(), zmq::Error> {
     while !shutdown.load(Ordering::Relaxed) {
-        // Poll instead of a blocking recv so the loop can notice `shutdown`.
+        // Wait at most SHUTDOWN_CHECK (ZMQ_RCVTIMEO), so the loop looks at `shutdown` often.
         let Some(frames) = common::zmq_util::recv_multipart_timeout(socket, SHUTDOWN_CHECK)? else {
             continue;
         };
@@ -53,8 +73,7 @@ pub fn serve(
                 "multipart request; replying with an error"
             );
         }
-        let text = String::from_utf8_lossy(&frames.concat()).into_owned();
-        let _ = writeln!(console, "Get message: {text}");
+        let _ = writeln!(console, "{}", console_line(&frames));
         let _ = console.flush();
         socket.send(reply_to(&frames), 0)?;
     }

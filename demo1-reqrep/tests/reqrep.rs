@@ -1,49 +1,35 @@
 //! Section 1 over real sockets: the echo contract byte for byte, bad input, and the interop
 //! matrix (Rust and PHP clients × Rust and PHP servers).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread;
+use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{implementation, Lang, Matrix, Proc};
+use common::testing::{implementation, Lang, Matrix, Monitor, Proc, ServerThread};
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout};
 
 const WAIT: Duration = Duration::from_secs(10);
+/// How soon a server must have exited after Ctrl-C.
+const STOP_WITHIN: Duration = Duration::from_secs(1);
 const CRATE: &str = env!("CARGO_MANIFEST_DIR");
 
-/// An in-process echo server on an ephemeral port; stopped when dropped.
-struct Server {
-    endpoint: String,
-    shutdown: Arc<AtomicBool>,
-    console: Option<thread::JoinHandle<Vec<u8>>>,
+/// An in-process echo server on an ephemeral port, and that endpoint. `stop()` raises its
+/// flag, waits for it (at most 5 s, then fails) and returns what it printed.
+fn start() -> (ServerThread<String>, String) {
+    start_with(|_, _| {})
 }
 
-impl Server {
-    fn start() -> Server {
-        let context = zmq::Context::new();
-        let socket = context.socket(zmq::REP).unwrap();
-        let endpoint = bind_ephemeral(&socket).unwrap();
-        let shutdown = Arc::new(AtomicBool::new(false));
-        let flag = shutdown.clone();
-        let console = thread::spawn(move || {
-            let mut console = Vec::new();
-            demo1_reqrep::serve(&socket, &mut console, &flag).unwrap();
-            console
-        });
-        Server {
-            endpoint,
-            shutdown,
-            console: Some(console),
-        }
-    }
-
-    /// Stops the server and returns what it printed.
-    fn stop(mut self) -> String {
-        self.shutdown.store(true, Ordering::Relaxed);
-        let console = self.console.take().unwrap().join().unwrap();
-        String::from_utf8(console).unwrap()
-    }
+/// [`start`], with `prepare` run on the bound REP socket (and its context) before it serves.
+fn start_with(prepare: impl FnOnce(&zmq::Context, &zmq::Socket)) -> (ServerThread<String>, String) {
+    let context = zmq::Context::new();
+    let socket = context.socket(zmq::REP).unwrap();
+    let endpoint = bind_ephemeral(&socket).unwrap();
+    prepare(&context, &socket);
+    let server = ServerThread::spawn("demo1 serve", move |stop| {
+        let mut console = Vec::new();
+        demo1_reqrep::serve(&socket, &mut console, &stop).expect("serve");
+        String::from_utf8(console).expect("the console is UTF-8")
+    });
+    (server, endpoint)
 }
 
 fn req(endpoint: &str) -> zmq::Socket {
@@ -63,8 +49,8 @@ fn call(endpoint: &str, frames: &[&[u8]]) -> Vec<Vec<u8>> {
 
 #[test]
 fn echoes_the_tutorial_greeting_byte_for_byte() {
-    let server = Server::start();
-    let reply = call(&server.endpoint, &[b"hello there!"]);
+    let (server, endpoint) = start();
+    let reply = call(&endpoint, &[b"hello there!"]);
     assert_eq!(
         reply,
         vec![b"hello there!".to_vec()],
@@ -75,10 +61,10 @@ fn echoes_the_tutorial_greeting_byte_for_byte() {
 
 #[test]
 fn bad_input_gets_a_reply_and_the_server_keeps_serving() {
-    let server = Server::start();
+    let (server, endpoint) = start();
 
     // Several frames where one is expected: a single-frame error, not a crash.
-    let reply = call(&server.endpoint, &[b"a", b"b", b"c"]);
+    let reply = call(&endpoint, &[b"a", b"b", b"c"]);
     assert_eq!(
         reply,
         vec![b"error: expected a single frame, got 3 frames".to_vec()]
@@ -86,19 +72,25 @@ fn bad_input_gets_a_reply_and_the_server_keeps_serving() {
 
     // Binary garbage that is not UTF-8 is still a valid echo request: same bytes back.
     let garbage: &[u8] = &[0xff, 0x00, 0xfe, 0x80, b'\n'];
-    assert_eq!(call(&server.endpoint, &[garbage]), vec![garbage.to_vec()]);
+    assert_eq!(call(&endpoint, &[garbage]), vec![garbage.to_vec()]);
 
     // Raw bytes that are not even ZMTP: libzmq drops that connection, the server goes on.
-    let addr = server.endpoint.trim_start_matches("tcp://").to_string();
+    let addr = endpoint.trim_start_matches("tcp://").to_string();
     let mut raw = std::net::TcpStream::connect(&addr).unwrap();
     std::io::Write::write_all(&mut raw, &[0xde, 0xad, 0xbe, 0xef].repeat(64)).unwrap();
     drop(raw);
 
     assert_eq!(
-        call(&server.endpoint, &[b"still there?"]),
+        call(&endpoint, &[b"still there?"]),
         vec![b"still there?".to_vec()]
     );
     let console = server.stop();
+    // The multi-frame request shows its frames and the rejection, not `Get message: abc`.
+    assert!(
+        console
+            .starts_with("Rejected [\"a\", \"b\", \"c\"]: expected a single frame, got 3 frames\n"),
+        "{console}"
+    );
     assert!(
         console.ends_with("Get message: still there?\n"),
         "{console}"
@@ -107,19 +99,25 @@ fn bad_input_gets_a_reply_and_the_server_keeps_serving() {
 
 #[test]
 fn a_message_rep_discards_does_not_block_the_server() {
-    let server = Server::start();
-    // A DEALER that forgets REQ's empty delimiter frame: poll announces the message, then REP
-    // discards it. A blocking recv after the poll would wait for the *next* message and never
-    // see the shutdown flag; the server must stop promptly all the same.
+    // A DEALER that forgets REQ's empty delimiter frame: the message reaches the REP socket,
+    // which discards it. A blocking recv after a poll would wait for the *next* message and
+    // never see the shutdown flag; the server must stop promptly all the same.
+    let mut monitor = None;
+    let (server, endpoint) = start_with(|context, socket| {
+        monitor = Some(Monitor::new(context, socket));
+    });
     let dealer = zmq::Context::new().socket(zmq::DEALER).unwrap();
     dealer.set_linger(0).unwrap();
-    dealer.connect(&server.endpoint).unwrap();
+    dealer.connect(&endpoint).unwrap();
     dealer.send("no delimiter", 0).unwrap();
-    thread::sleep(Duration::from_millis(300));
+    // The message goes out right after the handshake: wait for that, not for a fixed time.
+    monitor
+        .as_mut()
+        .unwrap()
+        .wait_for(zmq::SocketEvent::HANDSHAKE_SUCCEEDED, 1, WAIT)
+        .unwrap();
 
-    let (tx, rx) = std::sync::mpsc::channel();
-    thread::spawn(move || tx.send(server.stop()).unwrap());
-    let console = rx.recv_timeout(WAIT).expect("the server stops within 10 s");
+    let console = server.stop();
     assert_eq!(console, "", "nothing was served");
 }
 
@@ -128,7 +126,7 @@ fn client_gives_up_with_a_clear_message_when_no_server_runs() {
     let endpoint = common::testing::free_endpoint();
     let out = common::testing::run(
         "demo1-client",
-        std::process::Command::new(env!("CARGO_BIN_EXE_demo1-client"))
+        Command::new(env!("CARGO_BIN_EXE_demo1-client"))
             .args(["--connect", &endpoint, "--timeout", "300ms"])
             // Many machines set this; the student must still read one sentence, not a trace.
             .env("RUST_BACKTRACE", "1")
@@ -158,7 +156,7 @@ fn start_server(lang: Lang, endpoint: &str) -> Option<Proc> {
 }
 
 /// The client of `lang` aimed at `endpoint`.
-fn client(lang: Lang, endpoint: &str) -> Option<std::process::Command> {
+fn client(lang: Lang, endpoint: &str) -> Option<Command> {
     let mut cmd = implementation(
         lang,
         env!("CARGO_BIN_EXE_demo1-client"),
@@ -178,11 +176,12 @@ fn interop_matrix_every_client_against_every_server() {
     for server_lang in [Lang::Rust, Lang::Php] {
         for client_lang in [Lang::Rust, Lang::Php] {
             let endpoint = common::testing::free_endpoint();
+            // A missing peer skips this pair only (visibly); the rest is still asserted.
             let Some(mut server) = start_server(server_lang, &endpoint) else {
-                return;
+                continue;
             };
             let Some(mut client) = client(client_lang, &endpoint) else {
-                return;
+                continue;
             };
             let outcome = common::testing::run(format!("{client_lang} client"), &mut client, WAIT)
                 .success()
@@ -220,7 +219,7 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
 
     let rust_server = Proc::spawn(
         "demo1-server",
-        &mut std::process::Command::new(env!("CARGO_BIN_EXE_demo1-server")),
+        &mut Command::new(env!("CARGO_BIN_EXE_demo1-server")),
     );
     let lines = common::testing::run("php client", &mut php_client, WAIT)
         .success()
@@ -229,7 +228,7 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
     drop(rust_server);
 
     let mut server = Proc::spawn("php server", &mut php_server);
-    let mut rust_client = std::process::Command::new(env!("CARGO_BIN_EXE_demo1-client"));
+    let mut rust_client = Command::new(env!("CARGO_BIN_EXE_demo1-client"));
     let lines = common::testing::run("demo1-client", rust_client.args(["--timeout", "10s"]), WAIT)
         .success()
         .unwrap();
@@ -245,7 +244,7 @@ fn help_says_what_each_binary_does_and_names_its_partner() {
         (env!("CARGO_BIN_EXE_demo1-server"), "demo1-client"),
         (env!("CARGO_BIN_EXE_demo1-client"), "demo1-server"),
     ] {
-        let help = common::testing::run(bin, std::process::Command::new(bin).arg("--help"), WAIT)
+        let help = common::testing::run(bin, Command::new(bin).arg("--help"), WAIT)
             .success()
             .unwrap()
             .join("\n");
@@ -254,4 +253,73 @@ fn help_says_what_each_binary_does_and_names_its_partner() {
             "{bin}: {help}"
         );
     }
+}
+
+/// Ctrl-C (SIGINT) while serving, or SIGTERM (what `kill` and service managers send): the
+/// server exits 0 within a second (`common::shutdown`).
+#[test]
+fn the_server_stops_cleanly_on_ctrl_c_and_sigterm() {
+    for signal in ["INT", "TERM"] {
+        let endpoint = common::testing::free_endpoint();
+        let mut server = start_server(Lang::Rust, &endpoint).unwrap();
+        // It serves: one round trip first, so the signal lands in the serve loop.
+        assert_eq!(call(&endpoint, &[b"ping"]), vec![b"ping".to_vec()]);
+        server
+            .expect_line(WAIT, |l| l == "Get message: ping")
+            .unwrap();
+        server.signal(signal);
+        server
+            .finish(STOP_WITHIN)
+            .success()
+            .unwrap_or_else(|e| panic!("SIG{signal}: {e}"));
+    }
+}
+
+/// Issue 11: an endpoint without a transport, or a host name where bind needs an address, is
+/// explained with the flag and the form it needs — and "another server?" only for a port in use.
+#[test]
+fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
+    let fails = |bin: &str, args: &[&str]| {
+        let done = common::testing::run(bin, Command::new(bin).args(args), WAIT);
+        assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
+        done.stderr.trim_end().to_string()
+    };
+    let server = env!("CARGO_BIN_EXE_demo1-server");
+    let client = env!("CARGO_BIN_EXE_demo1-client");
+    assert_eq!(
+        fails(client, &["--connect", "localhost:5555"]),
+        "error: cannot connect to localhost:5555 (--connect): Invalid argument — an endpoint is \
+         transport://address, e.g. tcp://localhost:5555"
+    );
+    assert_eq!(
+        fails(server, &["--bind", "localhost:5555"]),
+        "error: cannot bind localhost:5555 (--bind): Invalid argument — an endpoint is \
+         transport://address, e.g. tcp://127.0.0.1:5555"
+    );
+    let host_name = fails(server, &["--bind", "tcp://localhost:5559"]);
+    assert!(
+        host_name.starts_with("error: cannot bind tcp://localhost:5559 (--bind): No such device — libzmq binds an IP address, an interface name or `*`"),
+        "{host_name}"
+    );
+    let (_running, taken) = start();
+    assert!(
+        fails(server, &["--bind", &taken])
+            .ends_with("Address already in use (is another server running on it?)"),
+        "only a port in use suggests another server"
+    );
+}
+
+/// Issue 11: `demo1-server 2>log` leaves no colour codes in the log.
+#[test]
+fn logs_are_plain_text_when_stderr_is_not_a_terminal() {
+    let endpoint = common::testing::free_endpoint();
+    let server = start_server(Lang::Rust, &endpoint).unwrap();
+    assert_eq!(call(&endpoint, &[b"a", b"b"]).len(), 1); // logs a warning
+    let done = server.ctrl_c(STOP_WITHIN);
+    assert!(done.stderr.contains("multipart request"), "{done:?}");
+    assert!(
+        !done.stderr.contains('\x1b'),
+        "ANSI codes in {:?}",
+        done.stderr
+    );
 }

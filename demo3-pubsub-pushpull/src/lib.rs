@@ -30,47 +30,14 @@ pub fn now_text() -> String {
     chrono::Local::now().format(DATE_FORMAT).to_string()
 }
 
-/// How a sender loop prints each message it sends.
-#[derive(Debug, Clone, Copy)]
-pub enum Role {
-    /// The producer prints the bare date.
-    Producer,
-    /// The pusher prints `Now is <date>`.
-    Pusher,
-}
+/// How often a waiting loop looks at its stop flag (Ctrl-C, `common::shutdown`).
+const SHUTDOWN_CHECK: Duration = Duration::from_millis(100);
 
-/// Sends the date on `socket` (a bound PUB or PUSH socket) every `interval`, `count` times
-/// (forever when `None`) or until `shutdown` is set, printing each message as `role` does.
-pub fn send_dates(
-    socket: &zmq::Socket,
-    role: Role,
-    interval: Duration,
-    count: Option<u64>,
-    console: &mut impl Write,
-    shutdown: &AtomicBool,
-) -> Result<(), zmq::Error> {
-    let mut sent = 0;
-    while count.is_none_or(|c| sent < c) && !shutdown.load(Ordering::Relaxed) {
-        let date = now_text();
-        if !send_or_wait(socket, date.as_bytes(), shutdown)? {
-            break;
-        }
-        let _ = match role {
-            Role::Producer => writeln!(console, "{date}"),
-            Role::Pusher => writeln!(console, "Now is {date}"),
-        };
-        let _ = console.flush();
-        sent += 1;
-        sleep_unless(interval, shutdown);
-    }
-    Ok(())
-}
-
-/// Sends one frame. PUB never waits: with no subscriber the message is simply dropped. PUSH
-/// never drops: with no puller connected there is nobody to hand the work to, so the send
-/// waits. We wait in slices (so `shutdown` is noticed) and say once why nothing happens.
+/// Hands one frame to a PUSH socket. PUSH never drops: with no puller connected there is
+/// nobody to hand the work to, so the send *waits* (PUB, in the same spot, would drop the
+/// message). We wait in slices, so `shutdown` is noticed, and say once why nothing happens.
 /// Returns `false` when stopped by `shutdown` before the message could go.
-fn send_or_wait(
+pub fn push_or_wait(
     socket: &zmq::Socket,
     frame: &[u8],
     shutdown: &AtomicBool,
@@ -87,7 +54,11 @@ fn send_or_wait(
                 if shutdown.load(Ordering::Relaxed) {
                     return Ok(false);
                 }
-                socket.poll(zmq::POLLOUT, 100)?;
+                match socket.poll(zmq::POLLOUT, SHUTDOWN_CHECK.as_millis() as i64) {
+                    // EINTR: Ctrl-C arrived while waiting; the loop looks at `shutdown` now.
+                    Ok(_) | Err(zmq::Error::EINTR) => {}
+                    Err(e) => return Err(e),
+                }
             }
             Err(e) => return Err(e),
         }
@@ -95,7 +66,7 @@ fn send_or_wait(
 }
 
 /// Sleeps `duration`, waking early when `shutdown` is set.
-fn sleep_unless(duration: Duration, shutdown: &AtomicBool) {
+pub fn sleep_unless(duration: Duration, shutdown: &AtomicBool) {
     let end = Instant::now() + duration;
     while !shutdown.load(Ordering::Relaxed) {
         let left = end.saturating_duration_since(Instant::now());
@@ -109,14 +80,26 @@ fn sleep_unless(duration: Duration, shutdown: &AtomicBool) {
 /// Why a receiver stopped early.
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiveError {
-    #[error("no message from {endpoint} within {} — is {partner} running?", common::endpoints::human(*.timeout))]
+    #[error("no message from {endpoint} within {} — is {partner} running?{}", common::endpoints::human(*.timeout), prefix_hint(.subscribed))]
     Silence {
         endpoint: String,
         timeout: Duration,
         partner: &'static str,
+        subscribed: Option<String>,
     },
     #[error(transparent)]
     Zmq(#[from] zmq::Error),
+}
+
+/// The second half of a silent subscriber's error: which prefix it asked for.
+fn prefix_hint(subscribed: &Option<String>) -> String {
+    match subscribed {
+        Some(prefix) if !prefix.is_empty() => format!(
+            " (subscribed to the prefix {prefix:?} only: a prefix that matches nothing looks \
+             exactly like a silent producer; try without --prefix)"
+        ),
+        _ => String::new(),
+    }
 }
 
 /// A receiver: the consumer prints `Get date: <date>`; the puller prints
@@ -134,28 +117,57 @@ pub struct Receiver {
     /// For the error message: where we listen and who should be talking.
     pub endpoint: String,
     pub partner: &'static str,
+    /// The SUB socket's prefix (`Some("")`: everything); `None` for a PULL socket.
+    pub subscribed: Option<String>,
 }
 
 impl Receiver {
-    /// Receives and prints messages from `socket` (a connected SUB or PULL socket).
+    /// Receives and prints messages from `socket` (a connected SUB or PULL socket) until
+    /// `count` messages, a silence of `timeout`, or `shutdown` (Ctrl-C: returns `Ok`).
     /// Any frame is printed (lossily, if it is not UTF-8): a receiver has nothing to reply.
-    pub fn run(&self, socket: &zmq::Socket, console: &mut impl Write) -> Result<u64, ReceiveError> {
+    pub fn run(
+        &self,
+        socket: &zmq::Socket,
+        console: &mut impl Write,
+        shutdown: &AtomicBool,
+    ) -> Result<u64, ReceiveError> {
         let mut received = 0;
         while self.count.is_none_or(|c| received < c) {
-            let Some(frames) = common::zmq_util::recv_multipart_timeout(socket, self.timeout)?
-            else {
-                return Err(ReceiveError::Silence {
-                    endpoint: self.endpoint.clone(),
-                    timeout: self.timeout,
-                    partner: self.partner,
-                });
+            let Some(frames) = self.next(socket, shutdown)? else {
+                break; // stopped
             };
             let text = String::from_utf8_lossy(&frames.concat()).into_owned();
             let _ = writeln!(console, "{}{text}", self.prefix);
             let _ = console.flush();
             received += 1;
-            std::thread::sleep(self.work);
+            sleep_unless(self.work, shutdown);
         }
         Ok(received)
+    }
+
+    /// The next message; `Ok(None)` when `shutdown` was raised first. Waits in slices of
+    /// [`SHUTDOWN_CHECK`], so Ctrl-C is seen at once, and gives up after `timeout` of silence.
+    fn next(
+        &self,
+        socket: &zmq::Socket,
+        shutdown: &AtomicBool,
+    ) -> Result<Option<Vec<Vec<u8>>>, ReceiveError> {
+        let deadline = Instant::now() + self.timeout;
+        while !shutdown.load(Ordering::Relaxed) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(ReceiveError::Silence {
+                    endpoint: self.endpoint.clone(),
+                    timeout: self.timeout,
+                    partner: self.partner,
+                    subscribed: self.subscribed.clone(),
+                });
+            }
+            let slice = left.min(SHUTDOWN_CHECK);
+            if let Some(frames) = common::zmq_util::recv_multipart_timeout(socket, slice)? {
+                return Ok(Some(frames));
+            }
+        }
+        Ok(None)
     }
 }

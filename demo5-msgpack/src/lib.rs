@@ -65,11 +65,24 @@ pub fn reverse(request: Value) -> Result<Value, RequestError> {
 }
 
 /// The reply bytes for one request (a list of frames): always something, never a panic.
+/// The server loop's own code ([`respond`]), without its console.
 pub fn reply_to(frames: &[Vec<u8>]) -> Vec<u8> {
-    let reply = match decode_frames(frames).and_then(reverse) {
-        Ok(reversed) => reversed,
-        Err(e) => error_value(e.to_string()),
-    };
+    respond(frames, &mut std::io::sink())
+}
+
+/// What the server does with one request: prints `Get message: <decoded request>` on
+/// `console` and returns the reply bytes — the reversed array, or `{"error": …}` (and a
+/// warning on stderr) when the request is not an array.
+pub fn respond(frames: &[Vec<u8>], console: &mut impl Write) -> Vec<u8> {
+    let answer = decode_frames(frames).and_then(|request| {
+        let _ = writeln!(console, "Get message: {request}");
+        let _ = console.flush();
+        reverse(request)
+    });
+    let reply = answer.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "bad request; replying with an error");
+        error_value(e.to_string())
+    });
     encode(&reply)
 }
 
@@ -79,9 +92,9 @@ pub fn request_bytes<S: AsRef<str>>(words: &[S]) -> Vec<u8> {
     encode(&Value::Array(items))
 }
 
-/// Serves `socket` (a bound REP socket) until `shutdown` is set. For each request it prints
-/// `Get message: <decoded request>` and replies with the reversed array, or with
-/// `{"error": …}` (and a warning on stderr) when the request is not an array.
+/// Serves `socket` (a bound REP socket) until `shutdown` is set, answering every request with
+/// [`respond`]. `shutdown` is looked at between requests, so the request in hand is always
+/// answered first; the binary raises it on Ctrl-C (`common::shutdown`).
 ///
 /// `console` is where the tutorial's lines go (stdout in the binary, a buffer in tests).
 pub fn serve(
@@ -90,21 +103,12 @@ pub fn serve(
     shutdown: &AtomicBool,
 ) -> Result<(), zmq::Error> {
     while !shutdown.load(Ordering::Relaxed) {
-        // Poll instead of a blocking recv so the loop can notice `shutdown`.
+        // Wait at most SHUTDOWN_CHECK (ZMQ_RCVTIMEO), so the loop looks at `shutdown` often.
         let Some(frames) = common::zmq_util::recv_multipart_timeout(socket, SHUTDOWN_CHECK)? else {
             continue;
         };
-        let answer = decode_frames(&frames).and_then(|request| {
-            let _ = writeln!(console, "Get message: {request}");
-            let _ = console.flush();
-            reverse(request)
-        });
-        let reply = answer.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "bad request; replying with an error");
-            error_value(e.to_string())
-        });
-        // Whatever happened, the REP socket now owes its peer exactly one reply.
-        socket.send(encode(&reply), 0)?;
+        // Whatever the request was, the REP socket now owes its peer exactly one reply.
+        socket.send(respond(&frames, console), 0)?;
     }
     Ok(())
 }

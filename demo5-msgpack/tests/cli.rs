@@ -88,3 +88,41 @@ fn without_a_server_the_client_says_what_is_wrong() {
         done.stderr
     );
 }
+
+/// Ctrl-C (SIGINT) while serving: demo5-server exits 0 within a second (`common::shutdown`).
+#[test]
+fn the_server_stops_cleanly_on_ctrl_c() {
+    let endpoint = common::testing::free_endpoint();
+    let bin = env!("CARGO_BIN_EXE_demo5-server");
+    let server = common::testing::Proc::spawn(bin, Command::new(bin).args(["--bind", &endpoint]));
+    let client = env!("CARGO_BIN_EXE_demo5-client");
+    let lines = run(
+        client,
+        Command::new(client).args(["--connect", &endpoint]),
+        WAIT,
+    )
+    .success()
+    .unwrap();
+    assert_eq!(lines, [r#"["world", "hello"]"#], "it serves");
+    let lines = server.ctrl_c(Duration::from_secs(1)).success().unwrap();
+    assert_eq!(lines, [r#"Get message: ["hello", "world"]"#]);
+}
+
+/// Issue 11: a bind or connect endpoint without a transport names the flag and the form.
+#[test]
+fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
+    for (bin, flag) in [
+        (env!("CARGO_BIN_EXE_demo5-server"), "--bind"),
+        (env!("CARGO_BIN_EXE_demo5-client"), "--connect"),
+    ] {
+        let done = run(bin, Command::new(bin).args([flag, "localhost:5555"]), WAIT);
+        assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
+        assert!(
+            done.stderr.contains(&format!(
+                "localhost:5555 ({flag}): Invalid argument — an endpoint is transport://address, e.g. tcp://"
+            )),
+            "{bin}: {}",
+            done.stderr
+        );
+    }
+}

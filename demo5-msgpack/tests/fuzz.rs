@@ -3,10 +3,9 @@
 //! client stuck forever), the reply must be MessagePack — the reversed array or `{"error": …}` —
 //! and the tutorial's request must still work afterwards.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread;
 use std::time::Duration;
+
+use common::testing::ServerThread;
 
 use demo5_msgpack::{as_error, decode, encode, Value};
 use proptest::collection::vec;
@@ -72,11 +71,9 @@ fn every_request_gets_a_reply_and_the_server_survives() {
     let context = zmq::Context::new();
     let server = context.socket(zmq::REP).unwrap();
     let endpoint = common::zmq_util::bind_ephemeral(&server).unwrap();
-    let shutdown = Arc::new(AtomicBool::new(false));
-    let handle = {
-        let shutdown = shutdown.clone();
-        thread::spawn(move || demo5_msgpack::serve(&server, &mut std::io::sink(), &shutdown))
-    };
+    let server = ServerThread::spawn("demo5 serve", move |stop| {
+        demo5_msgpack::serve(&server, &mut std::io::sink(), &stop)
+    });
     let client = context.socket(zmq::REQ).unwrap();
     client.set_linger(0).unwrap();
     client.connect(&endpoint).unwrap();
@@ -132,8 +129,7 @@ fn every_request_gets_a_reply_and_the_server_survives() {
     // Whatever happened above, the tutorial's call still works.
     client.send(&b"\x92\xa5hello\xa5world"[..], 0).unwrap();
     let reply = common::zmq_util::recv_timeout(&client, Duration::from_secs(10)).unwrap();
-    shutdown.store(true, Ordering::Relaxed);
-    handle.join().unwrap().unwrap();
+    server.stop().expect("serve"); // bounded: fails, not hangs, if serve ignores its flag
 
     outcome.unwrap();
     assert_eq!(reply.as_deref(), Some(&b"\x92\xa5world\xa5hello"[..]));

@@ -3,4 +3,5 @@
 mod cli;
 mod fuzz;
 mod interop;
+mod readme;
 mod wire;

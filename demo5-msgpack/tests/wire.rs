@@ -1,10 +1,9 @@
 //! Byte-level checks of section 5's wire format: the exact MessagePack bytes of the tutorial's
 //! request and reply, the error replies, and the same exchange over a real REP socket.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
+
+use common::testing::ServerThread;
 
 use demo5_msgpack::{as_error, decode, encode, reply_to, request_bytes, Value, GREETING};
 
@@ -106,17 +105,11 @@ fn the_server_answers_over_a_real_socket_and_prints_the_request() {
     let context = zmq::Context::new();
     let server = context.socket(zmq::REP).unwrap();
     let endpoint = common::zmq_util::bind_ephemeral(&server).unwrap();
-    let shutdown = Arc::new(AtomicBool::new(false));
-    let console = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let handle = {
-        let (shutdown, console) = (shutdown.clone(), console.clone());
-        thread::spawn(move || {
-            let mut out = Vec::new();
-            let result = demo5_msgpack::serve(&server, &mut out, &shutdown);
-            console.lock().unwrap().extend(out);
-            result
-        })
-    };
+    let server = ServerThread::spawn("demo5 serve", move |stop| {
+        let mut console = Vec::new();
+        demo5_msgpack::serve(&server, &mut console, &stop).expect("serve");
+        String::from_utf8(console).expect("the console is UTF-8")
+    });
 
     let client = context.socket(zmq::REQ).unwrap();
     client.set_linger(0).unwrap();
@@ -148,9 +141,7 @@ fn the_server_answers_over_a_real_socket_and_prints_the_request() {
         .expect("a reply");
     assert_eq!(reply, TUTORIAL_REPLY);
 
-    shutdown.store(true, Ordering::Relaxed);
-    handle.join().unwrap().unwrap();
-    let console = String::from_utf8(console.lock().unwrap().clone()).unwrap();
+    let console = server.stop(); // bounded: fails, not hangs, if serve ignores its flag
     assert_eq!(
         console.lines().collect::<Vec<_>>(),
         [

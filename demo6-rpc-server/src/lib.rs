@@ -117,21 +117,41 @@ pub fn parse_request(frames: &[Vec<u8>]) -> Result<Request, RpcError> {
     }
 }
 
-/// Answers one request: the function's result, or why there is none.
-pub fn answer(router: &Router, frames: &[Vec<u8>]) -> Result<Value, RpcError> {
+/// Answers one request: the function's result, or why there is none. A successful call is
+/// printed on `console` as `plus(1, 2, 2, 3, 3, 4, 2, 3, -1) = 19`.
+pub fn answer(
+    router: &Router,
+    frames: &[Vec<u8>],
+    console: &mut impl Write,
+) -> Result<Value, RpcError> {
     let request = parse_request(frames)?;
-    Ok(router.call(&request.function_name, request.parameters)?)
+    let call = request.display_call();
+    let result = router.call(&request.function_name, request.parameters)?;
+    let _ = writeln!(console, "{call} = {result}");
+    let _ = console.flush();
+    Ok(result)
 }
 
 /// The reply bytes for one request: the bare result, or `{"error": …}`. Never a panic.
+/// The server loop's own code ([`respond`]), without its console.
 pub fn reply_to(router: &Router, frames: &[Vec<u8>]) -> Vec<u8> {
-    let reply = answer(router, frames).unwrap_or_else(|e| codec::error_value(e.to_string()));
+    respond(router, frames, &mut std::io::sink())
+}
+
+/// What the server does with one request: [`answer`] it, and turn a failure into
+/// `{"error": …}` (with a warning on stderr). Returns the reply bytes.
+pub fn respond(router: &Router, frames: &[Vec<u8>], console: &mut impl Write) -> Vec<u8> {
+    let reply = answer(router, frames, console).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "bad call; replying with an error");
+        codec::error_value(e.to_string())
+    });
     codec::encode(&reply)
 }
 
-/// Serves `socket` (a bound REP socket) with the functions of `router` until `shutdown` is set.
-/// Prints `plus(1, 2, 2, 3, 3, 4, 2, 3, -1) = 19` for each successful call; a failed one is
-/// logged on stderr and answered with `{"error": …}`.
+/// Serves `socket` (a bound REP socket) with the functions of `router` until `shutdown` is set,
+/// answering every request with [`respond`]. `shutdown` is looked at between requests, so the
+/// request in hand is always answered first; the binary raises it on Ctrl-C
+/// (`common::shutdown`).
 ///
 /// `console` is where the console lines go (stdout in the binary, a buffer in tests).
 pub fn serve(
@@ -141,23 +161,12 @@ pub fn serve(
     shutdown: &AtomicBool,
 ) -> Result<(), zmq::Error> {
     while !shutdown.load(Ordering::Relaxed) {
-        // Poll instead of a blocking recv so the loop can notice `shutdown`.
+        // Wait at most SHUTDOWN_CHECK (ZMQ_RCVTIMEO), so the loop looks at `shutdown` often.
         let Some(frames) = common::zmq_util::recv_multipart_timeout(socket, SHUTDOWN_CHECK)? else {
             continue;
         };
-        let outcome = parse_request(&frames).and_then(|request| {
-            let call = request.display_call();
-            let result = router.call(&request.function_name, request.parameters)?;
-            let _ = writeln!(console, "{call} = {result}");
-            let _ = console.flush();
-            Ok(result)
-        });
-        let reply = outcome.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "bad call; replying with an error");
-            codec::error_value(e.to_string())
-        });
-        // Whatever happened, the REP socket now owes its peer exactly one reply.
-        socket.send(codec::encode(&reply), 0)?;
+        // Whatever the request was, the REP socket now owes its peer exactly one reply.
+        socket.send(respond(router, &frames, console), 0)?;
     }
     Ok(())
 }

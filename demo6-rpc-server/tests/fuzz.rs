@@ -2,10 +2,9 @@
 //! a running server. Every one must get a reply — the result or `{"error": …}` — `plus` must
 //! add correctly or report the overflow, and the tutorial's call must still work afterwards.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread;
 use std::time::Duration;
+
+use common::testing::ServerThread;
 
 use demo5_msgpack::{as_error, decode, encode, Value};
 use demo6_rpc_server::Request;
@@ -101,14 +100,10 @@ fn every_request_gets_a_reply_and_the_server_survives() {
     let context = zmq::Context::new();
     let server = context.socket(zmq::REP).unwrap();
     let endpoint = common::zmq_util::bind_ephemeral(&server).unwrap();
-    let shutdown = Arc::new(AtomicBool::new(false));
-    let handle = {
-        let shutdown = shutdown.clone();
-        thread::spawn(move || {
-            let router = demo6_rpc_server::functions::router();
-            demo6_rpc_server::serve(&server, &router, &mut std::io::sink(), &shutdown)
-        })
-    };
+    let server = ServerThread::spawn("demo6 serve", move |stop| {
+        let router = demo6_rpc_server::functions::router();
+        demo6_rpc_server::serve(&server, &router, &mut std::io::sink(), &stop)
+    });
     let client = context.socket(zmq::REQ).unwrap();
     client.set_linger(0).unwrap();
     client.connect(&endpoint).unwrap();
@@ -151,8 +146,7 @@ fn every_request_gets_a_reply_and_the_server_survives() {
     // Whatever happened above, the tutorial's call still works.
     client.send(Request::tutorial().to_bytes(), 0).unwrap();
     let reply = common::zmq_util::recv_timeout(&client, Duration::from_secs(10)).unwrap();
-    shutdown.store(true, Ordering::Relaxed);
-    handle.join().unwrap().unwrap();
+    server.stop().expect("serve"); // bounded: fails, not hangs, if serve ignores its flag
 
     outcome.unwrap();
     assert_eq!(reply.as_deref(), Some(&[0x13][..]));

@@ -2,5 +2,6 @@
 
 mod fuzz;
 mod interop;
+mod readme;
 mod serve;
 mod wire;

@@ -1,62 +1,34 @@
 //! The server loop over a real socket (in-process), and the client binary against it.
 
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use common::testing::run;
+use common::testing::{run, ServerThread};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// A demo6 server on an ephemeral port, stopped (and its console collected) on `stop`.
-struct Server {
-    endpoint: String,
-    shutdown: Arc<AtomicBool>,
-    console: Arc<Mutex<Vec<u8>>>,
-    handle: JoinHandle<Result<(), zmq::Error>>,
-}
-
-impl Server {
-    fn start(context: &zmq::Context) -> Server {
-        let socket = context.socket(zmq::REP).unwrap();
-        let endpoint = common::zmq_util::bind_ephemeral(&socket).unwrap();
-        let shutdown = Arc::new(AtomicBool::new(false));
-        let console = Arc::new(Mutex::new(Vec::new()));
-        let handle = {
-            let (shutdown, console) = (shutdown.clone(), console.clone());
-            thread::spawn(move || {
-                let router = demo6_rpc_server::functions::router();
-                let mut out = Vec::new();
-                let result = demo6_rpc_server::serve(&socket, &router, &mut out, &shutdown);
-                console.lock().unwrap().extend(out);
-                result
-            })
-        };
-        Server {
-            endpoint,
-            shutdown,
-            console,
-            handle,
-        }
-    }
-
-    fn stop(self) -> Vec<String> {
-        self.shutdown.store(true, Ordering::Relaxed);
-        self.handle.join().unwrap().unwrap();
-        let console = String::from_utf8(self.console.lock().unwrap().clone()).unwrap();
+/// A demo6 server on an ephemeral port, and that endpoint. `stop()` raises its flag, waits for
+/// it (at most 5 s, then fails) and returns the console lines it printed.
+fn start(context: &zmq::Context) -> (ServerThread<Vec<String>>, String) {
+    let socket = context.socket(zmq::REP).unwrap();
+    let endpoint = common::zmq_util::bind_ephemeral(&socket).unwrap();
+    let server = ServerThread::spawn("demo6 serve", move |stop| {
+        let router = demo6_rpc_server::functions::router();
+        let mut console = Vec::new();
+        demo6_rpc_server::serve(&socket, &router, &mut console, &stop).expect("serve");
+        let console = String::from_utf8(console).expect("the console is UTF-8");
         console.lines().map(str::to_string).collect()
-    }
+    });
+    (server, endpoint)
 }
 
 #[test]
 fn the_server_keeps_serving_after_bad_calls() {
     let context = zmq::Context::new();
-    let server = Server::start(&context);
+    let (server, endpoint) = start(&context);
     let client = context.socket(zmq::REQ).unwrap();
     client.set_linger(0).unwrap();
-    client.connect(&server.endpoint).unwrap();
+    client.connect(&endpoint).unwrap();
     let ask = |frames: &[&[u8]]| {
         client.send_multipart(frames, 0).unwrap();
         common::zmq_util::recv_timeout(&client, WAIT)
@@ -98,9 +70,9 @@ fn client(endpoint: &str, args: &[&str]) -> Command {
 #[test]
 fn the_client_prints_results_and_shows_errors_plainly() {
     let context = zmq::Context::new();
-    let server = Server::start(&context);
+    let (server, endpoint) = start(&context);
     let ok = |args: &[&str]| {
-        run("demo6-client", &mut client(&server.endpoint, args), WAIT)
+        run("demo6-client", &mut client(&endpoint, args), WAIT)
             .success()
             .unwrap()
     };
@@ -123,7 +95,7 @@ fn the_client_prints_results_and_shows_errors_plainly() {
             "error: `divide` failed: division by zero",
         ),
     ] {
-        let done = run("demo6-client", &mut client(&server.endpoint, args), WAIT);
+        let done = run("demo6-client", &mut client(&endpoint, args), WAIT);
         let status = done.status.expect("the client exits by itself");
         assert!(!status.success(), "{args:?} must fail");
         assert!(
@@ -169,6 +141,39 @@ fn help_names_the_partner() {
         assert!(
             lines.join("\n").contains(partner),
             "{bin} --help: {lines:?}"
+        );
+    }
+}
+
+/// Ctrl-C (SIGINT) while serving: demo6-server exits 0 within a second (`common::shutdown`).
+#[test]
+fn the_server_stops_cleanly_on_ctrl_c() {
+    let endpoint = common::testing::free_endpoint();
+    let bin = env!("CARGO_BIN_EXE_demo6-server");
+    let server = common::testing::Proc::spawn(bin, Command::new(bin).args(["--bind", &endpoint]));
+    let lines = run("demo6-client", &mut client(&endpoint, &[]), WAIT)
+        .success()
+        .unwrap();
+    assert_eq!(lines, ["19"], "it serves");
+    let lines = server.ctrl_c(Duration::from_secs(1)).success().unwrap();
+    assert_eq!(lines, ["plus(1, 2, 2, 3, 3, 4, 2, 3, -1) = 19"]);
+}
+
+/// Issue 11: a bind or connect endpoint without a transport names the flag and the form.
+#[test]
+fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
+    for (bin, flag) in [
+        (env!("CARGO_BIN_EXE_demo6-server"), "--bind"),
+        (env!("CARGO_BIN_EXE_demo6-client"), "--connect"),
+    ] {
+        let done = run(bin, Command::new(bin).args([flag, "localhost:5555"]), WAIT);
+        assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
+        assert!(
+            done.stderr.contains(&format!(
+                "localhost:5555 ({flag}): Invalid argument — an endpoint is transport://address, e.g. tcp://"
+            )),
+            "{bin}: {}",
+            done.stderr
         );
     }
 }

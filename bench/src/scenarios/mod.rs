@@ -1,9 +1,8 @@
 //! The scenarios, one module each, in tutorial order. Each one starts what it needs (servers in
 //! threads or as processes, peer scripts), measures its contenders in turn, and returns rows.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use crate::ctx::Ctx;
 use crate::measure::Row;
@@ -81,39 +80,15 @@ pub const ALL: &[Scenario] = &[
     },
 ];
 
-/// A server loop running in a thread of the bench, stopped and joined when dropped.
-/// The loop gets the stop flag and must look at it at least every few hundred milliseconds.
-#[derive(Debug)]
-pub struct Background {
+/// A server loop running in a thread of the bench: `common::testing::ServerThread`, whose
+/// `stop()` is bounded. The loop gets the stop flag and must look at it at least every few
+/// hundred milliseconds.
+pub type Background = common::testing::ServerThread<anyhow::Result<()>>;
+
+/// Starts `body` on a thread named `name` (see [`Background`]).
+pub fn background(
     name: &'static str,
-    stop: Arc<AtomicBool>,
-    handle: Option<JoinHandle<anyhow::Result<()>>>,
-}
-
-impl Background {
-    pub fn spawn(
-        name: &'static str,
-        body: impl FnOnce(Arc<AtomicBool>) -> anyhow::Result<()> + Send + 'static,
-    ) -> Background {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        Background {
-            name,
-            stop,
-            handle: Some(std::thread::spawn(move || body(flag))),
-        }
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(handle) = self.handle.take() {
-            match handle.join() {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => eprintln!("{} stopped with an error: {e:#}", self.name),
-                Err(_) => eprintln!("{} panicked", self.name),
-            }
-        }
-    }
+    body: impl FnOnce(Arc<AtomicBool>) -> anyhow::Result<()> + Send + 'static,
+) -> Background {
+    common::testing::ServerThread::spawn(name, body)
 }

@@ -18,11 +18,11 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
-use super::Background;
+use super::{background, Background};
 use crate::ctx::{bench_peer, peer_rate, start_server, Ctx, Ready};
 use crate::measure::{self, Better, Contender, Rate, Row, Target};
 
-/// The message size issue 7 asks for.
+/// The message size: 64 bytes, a short request like section 1's.
 const SIZE: usize = 64;
 /// Round trips before the clock starts (connection set-up, first allocations).
 const WARM_UP: u32 = 100;
@@ -112,7 +112,7 @@ fn demo1_server() -> anyhow::Result<(String, Background)> {
     let context = zmq::Context::new();
     let socket = context.socket(zmq::REP)?;
     let endpoint = common::zmq_util::bind_ephemeral(&socket)?;
-    let server = Background::spawn("demo1 server", move |stop: Arc<AtomicBool>| {
+    let server = background("demo1 server", move |stop: Arc<AtomicBool>| {
         let _context = context; // keep the context alive as long as its socket
         demo1_reqrep::serve(&socket, &mut std::io::sink(), &stop)?;
         Ok(())
@@ -159,7 +159,7 @@ fn raw_server() -> anyhow::Result<(String, Background)> {
     let socket = context.socket(zmq::REP)?;
     socket.set_rcvtimeo(100)?;
     let endpoint = common::zmq_util::bind_ephemeral(&socket)?;
-    let server = Background::spawn("raw REP", move |stop: Arc<AtomicBool>| {
+    let server = background("raw REP", move |stop: Arc<AtomicBool>| {
         let _context = context;
         let mut message = zmq::Message::new();
         while !stop.load(Ordering::Relaxed) {
@@ -179,7 +179,7 @@ fn tcp_echo_server() -> anyhow::Result<(std::net::SocketAddr, Background)> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
-    let server = Background::spawn("TCP echo", move |stop: Arc<AtomicBool>| {
+    let server = background("TCP echo", move |stop: Arc<AtomicBool>| {
         while !stop.load(Ordering::Relaxed) {
             match listener.accept() {
                 Ok((stream, _)) => {

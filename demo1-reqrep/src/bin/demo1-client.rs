@@ -18,7 +18,7 @@ struct Args {
     /// The text to send.
     #[arg(default_value = demo1_reqrep::GREETING)]
     message: String,
-    /// Endpoint of the server.
+    /// Endpoint of the server (tcp://HOST:PORT).
     #[arg(long, default_value = common::endpoints::ZMQ_CONNECT)]
     connect: String,
     /// How long to wait for the reply (e.g. 5, 2.5s, 500ms).
@@ -38,7 +38,7 @@ fn run() -> anyhow::Result<()> {
     let socket = context.socket(zmq::REQ)?;
     // Linger 0: if we give up, exit at once instead of waiting to deliver the queued request.
     socket.set_linger(0)?;
-    socket.connect(&args.connect)?;
+    common::zmq_util::connect(&socket, &args.connect, "--connect")?;
 
     socket.send(args.message.as_bytes(), 0)?;
     let reply = recv_timeout(&socket, args.timeout)?.ok_or(ClientError::NoReply {

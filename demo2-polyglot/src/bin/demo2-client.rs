@@ -18,7 +18,7 @@ struct Args {
     /// The text to send.
     #[arg(default_value = demo2_polyglot::MESSAGE)]
     message: String,
-    /// Endpoint of the server.
+    /// Endpoint of the server (tcp://HOST:PORT).
     #[arg(long, default_value = common::endpoints::ZMQ_CONNECT)]
     connect: String,
     /// How long to wait for the reply (e.g. 30, 2.5s, 500ms).
@@ -38,7 +38,7 @@ fn run() -> anyhow::Result<()> {
     let socket = context.socket(zmq::REQ)?;
     socket.set_linger(0)?;
     // No server needed yet: connect() returns at once and retries in the background.
-    socket.connect(&args.connect)?;
+    common::zmq_util::connect(&socket, &args.connect, "--connect")?;
     // The request is queued inside the socket until a connection exists.
     socket.send(args.message.as_bytes(), 0)?;
     tracing::info!(

@@ -3,6 +3,8 @@
 //! Connects to `tcp://localhost:5555` (SUB), subscribes to every message (or `--prefix`) and
 //! prints `Get date: <date>`. Terminal 1: `cargo run -p demo3-pubsub-pushpull` (or
 //! `php peers/producer.php`); terminal 2: `cargo run -p demo3-pubsub-pushpull --bin demo3-consumer`.
+//! How it stops: `--count` messages, `--timeout` of silence (exit 1, with the reason), or
+//! Ctrl-C/SIGTERM (between two messages, exit 0).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,7 +17,7 @@ use demo3_pubsub_pushpull::Receiver;
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// Endpoint of the producer.
+    /// Endpoint of the producer (tcp://HOST:PORT).
     #[arg(long, default_value = common::endpoints::ZMQ_CONNECT)]
     connect: String,
     /// Only receive messages that start with these bytes (default: everything).
@@ -39,9 +41,15 @@ fn run() -> anyhow::Result<()> {
 
     let context = zmq::Context::new();
     let subscriber = context.socket(zmq::SUB)?;
-    subscriber.connect(&args.connect)?;
+    common::zmq_util::connect(&subscriber, &args.connect, "--connect")?;
     // A SUB socket receives nothing until it subscribes; "" means every message.
     subscriber.set_subscribe(args.prefix.as_bytes())?;
+    match args.prefix.as_str() {
+        "" => tracing::info!(endpoint = %args.connect, "subscribed to every message"),
+        prefix => {
+            tracing::info!(endpoint = %args.connect, "subscribed to messages starting with {prefix:?} only")
+        }
+    }
 
     let receiver = Receiver {
         prefix: "Get date: ",
@@ -50,7 +58,10 @@ fn run() -> anyhow::Result<()> {
         timeout: args.timeout,
         endpoint: args.connect,
         partner: "demo3-producer",
+        subscribed: Some(args.prefix),
     };
-    receiver.run(&subscriber, &mut std::io::stdout())?;
+    // Ctrl-C and SIGTERM raise this flag: the receiver stops between messages and exits 0.
+    let stop = common::shutdown::on_ctrl_c()?;
+    receiver.run(&subscriber, &mut std::io::stdout(), &stop)?;
     Ok(())
 }

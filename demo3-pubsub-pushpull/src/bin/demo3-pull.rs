@@ -3,6 +3,8 @@
 //! Connects to `tcp://localhost:5555` (PULL), prints `Get back message <msg>` and works 2 s per
 //! message (a slow worker). Terminal 1: `cargo run -p demo3-pubsub-pushpull --bin demo3-push`;
 //! terminals 2 and 3: `cargo run -p demo3-pubsub-pushpull --bin demo3-pull`.
+//! How it stops: `--count` messages, `--timeout` of silence (exit 1, with the reason), or
+//! Ctrl-C/SIGTERM (between two messages, exit 0).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use demo3_pubsub_pushpull::Receiver;
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// Endpoint of the pusher.
+    /// Endpoint of the pusher (tcp://HOST:PORT).
     #[arg(long, default_value = common::endpoints::ZMQ_CONNECT)]
     connect: String,
     /// Time spent "working" on each message (the tutorial sleeps 2 s).
@@ -38,7 +40,7 @@ fn run() -> anyhow::Result<()> {
 
     let context = zmq::Context::new();
     let puller = context.socket(zmq::PULL)?;
-    puller.connect(&args.connect)?;
+    common::zmq_util::connect(&puller, &args.connect, "--connect")?;
 
     let receiver = Receiver {
         prefix: "Get back message ",
@@ -47,7 +49,10 @@ fn run() -> anyhow::Result<()> {
         timeout: args.timeout,
         endpoint: args.connect,
         partner: "demo3-push",
+        subscribed: None,
     };
-    receiver.run(&puller, &mut std::io::stdout())?;
+    // Ctrl-C and SIGTERM raise this flag: the receiver stops between messages and exits 0.
+    let stop = common::shutdown::on_ctrl_c()?;
+    receiver.run(&puller, &mut std::io::stdout(), &stop)?;
     Ok(())
 }

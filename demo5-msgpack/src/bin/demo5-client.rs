@@ -19,7 +19,7 @@ use common::zmq_util::{recv_timeout, ClientError};
 struct Args {
     /// The strings to send, as one MessagePack array (default: hello world).
     words: Vec<String>,
-    /// Endpoint of the server.
+    /// Endpoint of the server (tcp://HOST:PORT).
     #[arg(long, default_value = common::endpoints::ZMQ_CONNECT)]
     connect: String,
     /// How long to wait for the reply (e.g. 5, 2.5s, 500ms).
@@ -47,7 +47,7 @@ fn run() -> anyhow::Result<ExitCode> {
     let socket = context.socket(zmq::REQ)?;
     // Linger 0: if we give up, exit at once instead of waiting to deliver the queued request.
     socket.set_linger(0)?;
-    socket.connect(&args.connect)?;
+    common::zmq_util::connect(&socket, &args.connect, "--connect")?;
 
     socket.send(demo5_msgpack::request_bytes(&words), 0)?;
     let bytes = recv_timeout(&socket, args.timeout)?.ok_or(ClientError::NoReply {

@@ -28,7 +28,7 @@ struct Args {
     /// Its parameters: JSON literals (3, 2.5, true, [1, 2], "7") or plain text for a string.
     #[arg(allow_negative_numbers = true)]
     parameters: Vec<String>,
-    /// Endpoint of the server.
+    /// Endpoint of the server (tcp://HOST:PORT).
     #[arg(long, default_value = common::endpoints::ZMQ_CONNECT)]
     connect: String,
     /// How long to wait for the reply (e.g. 5, 2.5s, 500ms).
@@ -56,7 +56,7 @@ fn run() -> anyhow::Result<ExitCode> {
     let socket = context.socket(zmq::REQ)?;
     // Linger 0: if we give up, exit at once instead of waiting to deliver the queued request.
     socket.set_linger(0)?;
-    socket.connect(&args.connect)?;
+    common::zmq_util::connect(&socket, &args.connect, "--connect")?;
 
     socket.send(request.to_bytes(), 0)?;
     let bytes = recv_timeout(&socket, args.timeout)?.ok_or(ClientError::NoReply {

@@ -6,9 +6,10 @@
 //! `{"error": "…"}` if anything is wrong — and keeps serving.
 //! Terminal 1: `cargo run -p demo6-rpc-server`;
 //! terminal 2: `cargo run -p demo6-rpc-server --bin demo6-client` (or `python peers/client.py`).
+//! How it stops: Ctrl-C (or SIGTERM) — it answers the request in hand, closes the socket
+//! (linger at most 500 ms) and exits 0; a second Ctrl-C exits at once.
 
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 
 use clap::Parser;
 
@@ -34,16 +35,15 @@ fn run() -> anyhow::Result<()> {
 
     let context = zmq::Context::new();
     let socket = context.socket(zmq::REP)?;
-    socket.bind(&args.bind).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot bind {}: {e} (is another server running?)",
-            args.bind
-        )
-    })?;
+    // When we close: at most LINGER to deliver a reply still queued, then go.
+    socket.set_linger(common::shutdown::LINGER_MS)?;
+    common::zmq_util::bind(&socket, &args.bind, "--bind")?;
+    // Ctrl-C and SIGTERM raise this flag; `serve` looks at it between requests.
+    let stop = common::shutdown::on_ctrl_c()?;
     let router = demo6_rpc_server::functions::router();
     tracing::info!(endpoint = %args.bind, functions = ?router.names(), "demo6-server listening (Ctrl-C to stop)");
 
-    static SHUTDOWN: AtomicBool = AtomicBool::new(false);
-    demo6_rpc_server::serve(&socket, &router, &mut std::io::stdout(), &SHUTDOWN)?;
+    demo6_rpc_server::serve(&socket, &router, &mut std::io::stdout(), &stop)?;
+    tracing::info!("demo6-server stopped");
     Ok(())
 }

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
+use common::testing::ServerThread;
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout, recv_timeout};
 
-use super::{zmtp_frame, Background, Chapter};
+use super::{req_rep_envelope, stop, Chapter, Dump};
 use crate::narrator::Narrator;
 
 pub const CHAPTER: Chapter = Chapter {
@@ -16,6 +17,29 @@ pub const CHAPTER: Chapter = Chapter {
 };
 
 const WAIT: Duration = Duration::from_secs(5);
+
+/// The request as the chapter shows it: the frame the program sends, then the same on TCP.
+pub(super) fn request_dumps() -> [Dump; 2] {
+    let greeting = demo1_reqrep::GREETING.as_bytes();
+    [
+        Dump::new("the message: one frame of UTF-8 text", greeting),
+        Dump::new(
+            "on the TCP wire (ZMTP 3): REQ adds an empty delimiter frame `01 00`, then `00 0c` = last frame, 12 bytes",
+            req_rep_envelope(&[greeting]),
+        ),
+    ]
+}
+
+/// The reply the same way: the frame the client receives, then the same on TCP.
+pub(super) fn reply_dumps(reply: &[u8]) -> [Dump; 2] {
+    [
+        Dump::new("the reply: the same bytes, echoed", reply),
+        Dump::new(
+            "on the TCP wire: REP puts the empty delimiter `01 00` back before the echo (REQ drops a reply without it)",
+            req_rep_envelope(&[reply]),
+        ),
+    ]
+}
 
 fn run(n: &mut Narrator) -> anyhow::Result<()> {
     n.say(
@@ -29,9 +53,9 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     n.step(&format!(
         "demo1-server binds a REP socket on {endpoint} (the tutorial uses port 5555)"
     ));
-    let _server = Background::spawn(move |shutdown| {
+    let server = ServerThread::spawn("demo1-server", move |shutdown| {
         let mut console = Narrator::console_writer("demo1-server");
-        if let Err(e) = demo1_reqrep::serve(&server_socket, &mut console, shutdown) {
+        if let Err(e) = demo1_reqrep::serve(&server_socket, &mut console, &shutdown) {
             eprintln!("demo1-server stopped: {e}");
         }
     });
@@ -41,17 +65,15 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     client.set_linger(0)?;
     client.connect(&endpoint)?;
     let greeting = demo1_reqrep::GREETING.as_bytes();
-    n.wire("the message: one frame of UTF-8 text", greeting);
-    let mut on_tcp = zmtp_frame(b"", true);
-    on_tcp.extend(zmtp_frame(greeting, false));
-    n.wire(
-        "on the TCP wire (ZMTP 3): REQ adds an empty delimiter frame `01 00`, then `00 0c` = last frame, 12 bytes",
-        &on_tcp,
-    );
+    for dump in request_dumps() {
+        dump.show(n);
+    }
     client.send(greeting, 0)?;
 
     let reply = recv_timeout(&client, WAIT)?.context("no reply from demo1-server")?;
-    n.wire("the reply: the same bytes, echoed", &reply);
+    for dump in reply_dumps(&reply) {
+        dump.show(n);
+    }
     n.console(
         "demo1-client",
         &format!("Get back message: {}", String::from_utf8_lossy(&reply)),
@@ -73,13 +95,15 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     recv_timeout(&client, WAIT)?.context("no reply to `first`")?;
 
     n.question("And bad input — several frames where the echo server expects one?");
+    n.step("the client sends one message of three frames: [\"a\", \"b\", \"c\"]");
     client.send_multipart(["a", "b", "c"], 0)?;
     let frames =
         recv_multipart_timeout(&client, WAIT)?.context("no reply to a multipart request")?;
     let reply = String::from_utf8_lossy(&frames.concat()).into_owned();
-    n.answer(&format!(
-        "The server answers `{reply}` and goes on serving: a REP socket must always reply,\n\
-         or its REQ peer would wait forever."
-    ));
-    Ok(())
+    n.console("demo1-client", &format!("Get back message: {reply}"));
+    n.answer(
+        "The server shows the three frames and rejects them with a one-frame error, and goes on\n\
+         serving: a REP socket must always reply, or its REQ peer would wait forever.",
+    );
+    stop(server)
 }

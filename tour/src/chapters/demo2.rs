@@ -3,9 +3,10 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use common::testing::ServerThread;
 use common::zmq_util::recv_timeout;
 
-use super::{Background, Chapter, Need};
+use super::{stop, Chapter, Dump, Need};
 use crate::narrator::Narrator;
 
 pub const CHAPTER: Chapter = Chapter {
@@ -17,6 +18,11 @@ pub const CHAPTER: Chapter = Chapter {
 
 /// How long the tour lets the client wait before it starts the server.
 const HEAD_START: Duration = Duration::from_millis(1500);
+
+/// The request the client queues before any server exists: one frame, the tutorial's `hello`.
+pub(super) fn request_dump() -> Dump {
+    Dump::new("queued request", demo2_polyglot::MESSAGE.as_bytes())
+}
 
 fn run(n: &mut Narrator) -> anyhow::Result<()> {
     n.say(
@@ -36,7 +42,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     client.connect(&endpoint)?;
     n.step("it sends `hello` anyway: send() returns at once, the message waits inside the socket");
     client.send(demo2_polyglot::MESSAGE.as_bytes(), 0)?;
-    n.wire("queued request", demo2_polyglot::MESSAGE.as_bytes());
+    request_dump().show(n);
 
     let started = Instant::now();
     let early = recv_timeout(&client, HEAD_START)?;
@@ -49,9 +55,9 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     n.step(&format!("demo2-server binds {endpoint} now"));
     let server_socket = context.socket(zmq::REP)?;
     server_socket.bind(&endpoint)?;
-    let _server = Background::spawn(move |shutdown| {
+    let server = ServerThread::spawn("demo2-server", move |shutdown| {
         let mut console = Narrator::console_writer("demo2-server");
-        if let Err(e) = demo1_reqrep::serve(&server_socket, &mut console, shutdown) {
+        if let Err(e) = demo1_reqrep::serve(&server_socket, &mut console, &shutdown) {
             eprintln!("demo2-server stopped: {e}");
         }
     });
@@ -92,5 +98,5 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         }
     }
     n.say("Same bytes on the wire, whatever the language: every pairing works.");
-    Ok(())
+    stop(server)
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::zmq_util::{bind_ephemeral, recv_timeout};
 use demo3_pubsub_pushpull::now_text;
 
-use super::Chapter;
+use super::{zmtp_message, Chapter, Dump};
 use crate::narrator::Narrator;
 
 pub const CHAPTER: Chapter = Chapter {
@@ -18,6 +18,18 @@ pub const CHAPTER: Chapter = Chapter {
 };
 
 const WAIT: Duration = Duration::from_secs(2);
+
+/// A published message as the chapter shows it: the frame, then the same on TCP — no
+/// delimiter: PUB/SUB has no replies to route back, so there is no envelope.
+pub(super) fn published_dumps(message: &[u8]) -> [Dump; 2] {
+    [
+        Dump::new("one published frame", message),
+        Dump::new(
+            "on the TCP wire (ZMTP 3): no envelope, just `00` = last frame, the size, the text",
+            zmtp_message(&[message]),
+        ),
+    ]
+}
 
 fn run(n: &mut Narrator) -> anyhow::Result<()> {
     pub_sub(n)?;
@@ -52,7 +64,9 @@ fn pub_sub(n: &mut Narrator) -> anyhow::Result<()> {
     }
     anyhow::ensure!(!got.is_empty(), "the consumer got nothing at all");
     if let Some(first) = got.first() {
-        n.wire("one published frame", first.as_bytes());
+        for dump in published_dumps(first.as_bytes()) {
+            dump.show(n);
+        }
     }
     n.question("Why did the consumer miss the first message(s)?");
     let verdict = if got.len() < 5 {
@@ -81,6 +95,7 @@ fn push_pull(n: &mut Narrator) -> anyhow::Result<()> {
     let context = zmq::Context::new();
     let pusher = context.socket(zmq::PUSH)?;
     let endpoint = bind_ephemeral(&pusher)?;
+    let mut monitor = common::testing::Monitor::new(&context, &pusher);
     n.step(&format!(
         "demo3-push binds PUSH on {endpoint}; two demo3-pull workers connect"
     ));
@@ -100,7 +115,10 @@ fn push_pull(n: &mut Narrator) -> anyhow::Result<()> {
         })
         .collect::<Result<_, zmq::Error>>()?;
     drop(tx);
-    thread::sleep(Duration::from_millis(300)); // both workers connected before the work starts
+    // Both workers connected before the work starts (else the first one gets it all).
+    monitor
+        .wait_for(zmq::SocketEvent::HANDSHAKE_SUCCEEDED, 2, WAIT)
+        .map_err(anyhow::Error::msg)?;
 
     n.step("the pusher sends six messages");
     for i in 1..=6 {

@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
+use common::testing::ServerThread;
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout};
 use demo4_multi_reply::{frames_repr, LazyPirate, GREETING};
 
-use super::{zmtp_frame, Background, Chapter};
+use super::{req_rep_envelope, stop, Chapter, Dump};
 use crate::narrator::Narrator;
 
 pub const CHAPTER: Chapter = Chapter {
@@ -23,6 +24,29 @@ const WHO: [&str; 3] = ["server alice", "server bob", "server carol"];
 const TIMEOUT: Duration = Duration::from_secs(1);
 const RETRIES: u32 = 2;
 
+/// The request as the chapter shows it: the frame the client sends, then the same on TCP.
+pub(super) fn request_dumps() -> [Dump; 2] {
+    [
+        Dump::new("the request: one frame", GREETING),
+        Dump::new(
+            "on the TCP wire (ZMTP 3): REQ's empty delimiter `01 00`, then `00 05` = last frame, 5 bytes",
+            req_rep_envelope(&[GREETING]),
+        ),
+    ]
+}
+
+/// A reply the same way: the server's name as the client receives it, then on TCP, where REP
+/// puts the empty delimiter back (REQ discards a reply without it).
+pub(super) fn reply_dumps(name: &str) -> [Dump; 2] {
+    [
+        Dump::new("a reply: the server's name, one frame", name.as_bytes()),
+        Dump::new(
+            "on the TCP wire: REP puts the empty delimiter `01 00` back, then the name",
+            req_rep_envelope(&[name.as_bytes()]),
+        ),
+    ]
+}
+
 fn run(n: &mut Narrator) -> anyhow::Result<()> {
     n.say(
         "Every server is a REP socket that answers any request with its own name, one frame.\n\
@@ -38,9 +62,9 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         let socket = context.socket(zmq::REP)?;
         let endpoint = bind_ephemeral(&socket)?;
         n.field(&format!("--name {name}"), &endpoint);
-        servers.push(Some(Background::spawn(move |shutdown| {
+        servers.push(Some(ServerThread::spawn(who, move |shutdown| {
             let mut console = Narrator::console_writer(who);
-            if let Err(e) = demo4_multi_reply::serve(&socket, name, &mut console, shutdown) {
+            if let Err(e) = demo4_multi_reply::serve(&socket, name, &mut console, &shutdown) {
                 eprintln!("{who} stopped: {e}");
             }
         })));
@@ -48,17 +72,9 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     }
 
     n.step("demo4-client connects one REQ socket per server and sends `[b\"hello\"]` six times, in turn");
-    n.wire("the request: one frame", GREETING);
-    let mut on_tcp = zmtp_frame(b"", true);
-    on_tcp.extend(zmtp_frame(GREETING, false));
-    n.wire(
-        "on the TCP wire (ZMTP 3): REQ's empty delimiter `01 00`, then `00 05` = last frame, 5 bytes",
-        &on_tcp,
-    );
-    n.wire(
-        "a reply: the server's name, one frame",
-        &zmtp_frame(b"alice", false),
-    );
+    for dump in request_dumps().into_iter().chain(reply_dumps(NAMES[0])) {
+        dump.show(n);
+    }
     let mut client = LazyPirate::connect(&context, &endpoints, TIMEOUT, RETRIES)?;
     let mut notices = Narrator::console_writer("demo4-client");
     let mut seen = Vec::new();
@@ -76,7 +92,9 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     n.say("Each name twice, in turn: that is the round-robin.");
 
     n.question("What if one laptop is switched off? (bob's server stops now)");
-    servers[1] = None; // stops bob's thread; its socket closes with it
+    if let Some(bob) = servers[1].take() {
+        stop(bob)?; // bob's thread ends, and its socket closes with it
+    }
     n.step("First the tutorial's client: ONE plain REQ socket connected to all three endpoints");
     let plain = context.socket(zmq::REQ)?;
     plain.set_linger(0)?;

@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
+use common::testing::ServerThread;
 use common::zmq_util::{bind_ephemeral, recv_timeout};
 use demo5_msgpack::{as_error, decode, encode, Value};
 
-use super::{Background, Chapter};
+use super::{stop, Chapter, Dump};
 use crate::narrator::Narrator;
 
 pub const CHAPTER: Chapter = Chapter {
@@ -41,6 +42,14 @@ pub(super) fn show_msgpack(n: &mut Narrator, caption: &str, bytes: &[u8]) {
     }
 }
 
+/// The tutorial's request as the chapter shows it: 13 bytes of MessagePack, one frame.
+pub(super) fn request_dump() -> Dump {
+    Dump::new(
+        "the request: 13 bytes for two words",
+        demo5_msgpack::request_bytes(&demo5_msgpack::GREETING),
+    )
+}
+
 /// Sends one request and returns the reply bytes (bounded wait).
 pub(super) fn ask(client: &zmq::Socket, request: &[u8]) -> anyhow::Result<Vec<u8>> {
     client.send(request, 0)?;
@@ -61,9 +70,9 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     n.step(&format!(
         "demo5-server binds a REP socket on {endpoint} (the tutorial uses port 5555)"
     ));
-    let _server = Background::spawn(move |shutdown| {
+    let server = ServerThread::spawn("demo5-server", move |shutdown| {
         let mut console = Narrator::console_writer("demo5-server");
-        if let Err(e) = demo5_msgpack::serve(&server_socket, &mut console, shutdown) {
+        if let Err(e) = demo5_msgpack::serve(&server_socket, &mut console, &shutdown) {
             eprintln!("demo5-server stopped: {e}");
         }
     });
@@ -72,8 +81,11 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     let client = context.socket(zmq::REQ)?;
     client.set_linger(0)?;
     client.connect(&endpoint)?;
-    let request = demo5_msgpack::request_bytes(&demo5_msgpack::GREETING);
-    show_msgpack(n, "the request: 13 bytes for two words", &request);
+    let Dump {
+        caption,
+        bytes: request,
+    } = request_dump();
+    show_msgpack(n, &caption, &request);
     let reply = ask(&client, &request)?;
     show_msgpack(n, "the reply: the same array, reversed", &reply);
     let value = decode(&reply)?;
@@ -136,5 +148,5 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          before. A REP server must always reply — a silent one leaves its REQ client stuck for\n\
          ever — and one malformed message must never kill it. (The tutorial's PHP server dies here.)",
     );
-    Ok(())
+    stop(server)
 }

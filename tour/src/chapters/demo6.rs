@@ -1,11 +1,12 @@
 //! Chapter demo6 — a tiny RPC framework: a MessagePack map names a function, the server calls it.
 
+use common::testing::ServerThread;
 use common::zmq_util::bind_ephemeral;
 use demo5_msgpack::{as_error, decode, Value};
 use demo6_rpc_server::Request;
 
 use super::demo5::{ask, show_msgpack};
-use super::{Background, Chapter};
+use super::{stop, Chapter, Dump};
 use crate::narrator::Narrator;
 
 pub const CHAPTER: Chapter = Chapter {
@@ -14,6 +15,14 @@ pub const CHAPTER: Chapter = Chapter {
     needs: &[],
     run,
 };
+
+/// The tutorial's call as the chapter shows it: a MessagePack map, one frame.
+pub(super) fn request_dump() -> Dump {
+    Dump::new(
+        "the request: a map with two string keys",
+        Request::tutorial().to_bytes(),
+    )
+}
 
 fn run(n: &mut Narrator) -> anyhow::Result<()> {
     n.say(
@@ -31,9 +40,9 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         router.names().len(),
         router.names().join(", ")
     ));
-    let _server = Background::spawn(move |shutdown| {
+    let server = ServerThread::spawn("demo6-server", move |shutdown| {
         let mut console = Narrator::console_writer("demo6-server");
-        if let Err(e) = demo6_rpc_server::serve(&server_socket, &router, &mut console, shutdown) {
+        if let Err(e) = demo6_rpc_server::serve(&server_socket, &router, &mut console, &shutdown) {
             eprintln!("demo6-server stopped: {e}");
         }
     });
@@ -42,8 +51,11 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     client.connect(&endpoint)?;
 
     n.step("demo6-client makes the tutorial's call: plus(1, 2, 2, 3, 3, 4, 2, 3, -1)");
-    let request = Request::tutorial().to_bytes();
-    show_msgpack(n, "the request: a map with two string keys", &request);
+    let Dump {
+        caption,
+        bytes: request,
+    } = request_dump();
+    show_msgpack(n, &caption, &request);
     let reply = ask(&client, &request)?;
     show_msgpack(n, "the reply: the bare result", &reply);
     let result = decode(&reply)?;
@@ -120,5 +132,5 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          One catch of this simple protocol: a function whose *result* is a map {\"error\": …}\n\
          looks like a failure. JSON-RPC (section 9) keeps `result` and `error` apart.",
     );
-    Ok(())
+    stop(server)
 }

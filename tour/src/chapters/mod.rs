@@ -1,10 +1,9 @@
 //! The chapters of the tour, in tutorial order. Each section adds one file here and one line to
 //! [`all`]; a chapter is a plain function that drives the section's own library code.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread;
 use std::time::Duration;
+
+use common::testing::{ServerThread, StopError};
 
 use crate::narrator::Narrator;
 
@@ -87,31 +86,39 @@ fn broker_addr() -> String {
     amqp_fibonacci::broker_address(&url)
 }
 
-/// A server running in a thread of the tour, stopped (and joined) when dropped.
-pub struct Background {
-    shutdown: Arc<AtomicBool>,
-    handle: Option<thread::JoinHandle<()>>,
-}
-
-impl Background {
-    /// Runs `serve(shutdown_flag)` in a thread; `serve` must return soon after the flag is set.
-    pub fn spawn(serve: impl FnOnce(&AtomicBool) + Send + 'static) -> Background {
-        let shutdown = Arc::new(AtomicBool::new(false));
-        let flag = shutdown.clone();
-        let handle = thread::spawn(move || serve(&flag));
-        Background {
-            shutdown,
-            handle: Some(handle),
+/// Stops a chapter's server thread (`common::testing::ServerThread`, which raises the flag its
+/// `serve` loop looks at) and waits for it, at most [`common::testing::STOP_WITHIN`]: a server
+/// that does not stop fails the chapter instead of hanging the tour.
+pub fn stop(server: ServerThread<()>) -> anyhow::Result<()> {
+    match server.stop_within(common::testing::STOP_WITHIN) {
+        Ok(()) => Ok(()),
+        Err(StopError::Panicked(_)) => anyhow::bail!("a server thread panicked"),
+        Err(StopError::Hung(within)) => {
+            anyhow::bail!("a server thread did not stop within {within:?} of its stop flag")
         }
     }
 }
 
-impl Drop for Background {
-    fn drop(&mut self) {
-        self.shutdown.store(true, Ordering::Relaxed);
-        if let Some(handle) = self.handle.take() {
-            let _ = handle.join();
+/// One "on the wire" dump of a chapter, as data: what the narrator prints, and what the tests
+/// (`wire_check`) hold against the bytes a real ZeroMQ socket writes, so the tour cannot
+/// teach a byte that is not there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dump {
+    pub caption: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Dump {
+    pub fn new(caption: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Dump {
+        Dump {
+            caption: caption.into(),
+            bytes: bytes.into(),
         }
+    }
+
+    /// Prints it.
+    pub fn show(&self, n: &mut Narrator) {
+        n.wire(&self.caption, &self.bytes);
     }
 }
 
@@ -130,3 +137,24 @@ pub fn zmtp_frame(body: &[u8], more: bool) -> Vec<u8> {
     frame.extend_from_slice(body);
     frame
 }
+
+/// A whole message on TCP: every frame but the last has MORE set.
+pub fn zmtp_message(frames: &[&[u8]]) -> Vec<u8> {
+    let last = frames.len().saturating_sub(1);
+    frames
+        .iter()
+        .enumerate()
+        .flat_map(|(i, body)| zmtp_frame(body, i < last))
+        .collect()
+}
+
+/// A message as REQ sends it and REP answers it on TCP: an empty delimiter frame first
+/// (`01 00`), then the frames the program gave.
+pub fn req_rep_envelope(frames: &[&[u8]]) -> Vec<u8> {
+    let mut all: Vec<&[u8]> = vec![b""];
+    all.extend_from_slice(frames);
+    zmtp_message(&all)
+}
+
+#[cfg(test)]
+mod wire_check;

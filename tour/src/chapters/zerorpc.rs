@@ -3,12 +3,13 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use common::testing::ServerThread;
 use demo6_rpc_server::Request;
 use zerorpc_framework::event::{Event, HEARTBEAT, MORE};
 use zerorpc_framework::{app, Client, Options, Value};
 
 use super::demo5::show_msgpack;
-use super::{Background, Chapter};
+use super::{stop, Chapter};
 use crate::narrator::Narrator;
 
 pub const CHAPTER: Chapter = Chapter {
@@ -65,8 +66,8 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         "IoC: the server's code is a list of plain functions — .method(\"add(a, b)\", …, add) —\n\
          the framework owns the socket, the loop, the ids and the threads, and calls them.",
     );
-    let _server = Background::spawn(move |stop| {
-        if let Err(e) = bound.run(stop) {
+    let server = ServerThread::spawn("zerorpc-server", move |flag| {
+        if let Err(e) = bound.run(&flag) {
             eprintln!("zerorpc-server stopped: {e}");
         }
     });
@@ -224,5 +225,5 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          line (.around(middleware::timing())) without touching a method; its log lines go to\n\
          stderr (RUST_LOG=info cargo run -p tour -- --section zerorpc shows them).",
     );
-    Ok(())
+    stop(server)
 }
