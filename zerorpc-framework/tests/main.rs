@@ -4,5 +4,6 @@ mod cli;
 mod faults;
 mod fuzz;
 mod interop;
+mod readme;
 mod support;
 mod wire;
