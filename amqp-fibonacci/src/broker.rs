@@ -1,5 +1,5 @@
 //! Reaching the broker — plumbing, not the lesson: a connection with a deadline, passwords kept
-//! out of messages, and a safe way to stop a consumer with amiquip 0.4.
+//! out of messages, and a safe way to stop a consumer (and a client) with amiquip 0.4.
 
 /// How long a program waits for the broker to accept its connection (an unreachable host would
 /// otherwise hold it for the operating system's TCP timeout: minutes).
@@ -9,8 +9,8 @@ pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error(
-        "cannot reach the broker at {url} within {} — is RabbitMQ running? \
-         (scripts/setup.sh starts it)", common::endpoints::human(*.timeout)
+        "cannot reach the broker at {url}{} — is RabbitMQ running? (scripts/setup.sh starts it)",
+        why_unreachable(source, *timeout)
     )]
     Unreachable {
         url: String,
@@ -32,6 +32,41 @@ pub enum ConnectError {
         url: String,
         source: Box<amiquip::Error>, // boxed: amiquip's error is large
     },
+}
+
+/// Why a server stops. A bad *request* is never one of these: it gets an error reply.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(
+        "queue `{queue}` already exists with other arguments (406 PRECONDITION_FAILED: {message}). \
+         The tutorial declares it classic and not durable; newer versions of the tutorial declare \
+         it durable or as a quorum queue, and AMQP refuses to redeclare a queue differently. \
+         Delete it (`rabbitmqctl delete_queue {queue}`) or pick another name with --queue"
+    )]
+    QueueMismatch { queue: String, message: String },
+    #[error("the broker cancelled our consumer on `{queue}` (was the queue deleted?)")]
+    Cancelled { queue: String },
+    #[error("AMQP error: {0}")]
+    Amqp(#[from] amiquip::Error),
+    #[error(transparent)]
+    Connect(Box<ConnectError>), // boxed: keeps every `Result<_, ServerError>` small
+}
+
+impl From<ConnectError> for ServerError {
+    fn from(error: ConnectError) -> Self {
+        ServerError::Connect(Box::new(error))
+    }
+}
+
+/// How the connection failed: refused at once (nothing listens there), or no answer in time.
+fn why_unreachable(error: &std::io::Error, timeout: std::time::Duration) -> String {
+    match error.kind() {
+        std::io::ErrorKind::ConnectionRefused => {
+            ": the connection was refused (nothing listens on that port)".to_string()
+        }
+        std::io::ErrorKind::TimedOut => format!(" within {}", common::endpoints::human(timeout)),
+        _ => format!(": {error}"),
+    }
 }
 
 /// Opens an AMQP connection (plain TCP, like the tutorial), with `TCP_NODELAY` on its socket.
@@ -208,6 +243,19 @@ pub(crate) fn stop_consuming(consumer: &amiquip::Consumer<'_>) {
         if !matches!(message, amiquip::ConsumerMessage::Delivery(_)) {
             return; // ClientCancelled (or the channel closed): nothing more will come
         }
+    }
+}
+
+impl Drop for crate::RpcClient<'_> {
+    /// Why not just let the fields drop? The consumer needs `stop_consuming` (above), and a
+    /// program that keeps its connection and makes another client (the tour, the tests) should
+    /// not pile up callback queues: the broker deletes an exclusive queue only with its connection.
+    fn drop(&mut self) {
+        stop_consuming(&self.replies);
+        let queue = self.callback_queue.clone();
+        let _ = self
+            .channel
+            .queue_delete(queue, amiquip::QueueDeleteOptions::default());
     }
 }
 

@@ -7,7 +7,7 @@ use crate::support;
 use std::process::Command;
 
 use common::testing::{peer_command, python, skip, Lang, Matrix, Proc};
-use support::{amqp_url, bin, broker, TempQueue, BOUND};
+use support::{amqp_url, bin, broker, consumers_of, lock_default_queues, TempQueue, BOUND};
 
 struct Variant {
     label: &'static str,
@@ -119,23 +119,6 @@ fn every_client_talks_to_every_server() {
         }
     }
     matrix.assert_all_ok();
-}
-
-/// Holds the tutorial's queue names for one test at a time across every test process (a file
-/// lock in the temp dir): the one test below runs the programs at their defaults.
-fn lock_default_queues() -> std::fs::File {
-    let path = std::env::temp_dir().join("rpc-tutorial-amqp-default-queues.lock");
-    let file = std::fs::File::create(&path).expect("the temp dir is writable");
-    file.lock().expect("flock on the queue lock file");
-    file
-}
-
-/// Whether `queue` exists and how many consumers it has (`None` = no such queue).
-fn consumers_of(queue: &str) -> Option<u32> {
-    let mut connection = broker()?;
-    let channel = connection.open_channel(None).ok()?;
-    let found = channel.queue_declare_passive(queue).ok()?;
-    found.declared_consumer_count()
 }
 
 /// The tutorial's scripts as they are — no queue, no URL, no n given anywhere — against our

@@ -4,10 +4,10 @@ use crate::support;
 
 use std::collections::HashSet;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use amiquip::{AmqpProperties, ConsumerMessage, ConsumerOptions, Publish, QueueDeclareOptions};
-use amqp_fibonacci::server::declare_like_tutorial;
+use amqp_fibonacci::declare_like_tutorial;
 use amqp_fibonacci::{ensure_request_queue, CallError, Function, RpcClient};
 use common::testing::Proc;
 use support::{bin, broker, fib_text, TempQueue, TestServer, BOUND};
@@ -250,17 +250,17 @@ fn duplicate_and_unknown_replies_are_discarded() {
     // A misbehaving server: for each request it sends a reply with an unknown id, then the
     // right reply, then the right id again with a wrong body (a duplicate).
     let rogue_queue = queue.name.clone();
-    let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
-    let rogue = thread::spawn(move || {
-        let mut connection = amiquip::Connection::insecure_open(&support::amqp_url()).unwrap();
+    let rogue = common::testing::ServerThread::spawn("rogue server", move |stop| {
+        let mut connection = amqp_fibonacci::connect(&support::amqp_url()).unwrap();
         let channel = connection.open_channel(None).unwrap();
         let consumer = channel
             .basic_consume(rogue_queue, ConsumerOptions::default())
             .unwrap();
-        loop {
-            let message = crossbeam_channel::select! {
-                recv(consumer.receiver()) -> m => m.unwrap(),
-                recv(stopped) -> _ => break,
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let message = match consumer.receiver().recv_timeout(Duration::from_millis(50)) {
+                Ok(message) => message,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
             };
             let ConsumerMessage::Delivery(request) = message else {
                 break;
@@ -297,8 +297,7 @@ fn duplicate_and_unknown_replies_are_discarded() {
         "two unknown ids and at least two duplicates, got {}",
         client.discarded()
     );
-    drop(stop);
-    rogue.join().unwrap();
+    rogue.stop(); // bounded: fails, not hangs, if the rogue does not stop
 }
 
 // 7. Several servers share the work; killing one loses no call. -------------------------------
@@ -468,6 +467,9 @@ fn no_broker_or_wrong_credentials_are_reported_plainly() {
     match amqp_fibonacci::connect(&nobody) {
         Err(e @ amqp_fibonacci::ConnectError::Unreachable { .. }) => {
             assert!(e.to_string().contains("is RabbitMQ running?"), "{e}");
+            // Refused in a few milliseconds: say so, not "within 5 s".
+            assert!(e.to_string().contains("refused"), "{e}");
+            assert!(!e.to_string().contains("within"), "{e}");
             assert!(
                 !e.to_string().contains("guest:guest"),
                 "password hidden: {e}"
@@ -521,4 +523,62 @@ fn many_clients_in_turn_on_one_connection_leave_it_working() {
     } // each client is dropped here: its consumer is cancelled, its queue stays until we close
     let mut last = RpcClient::new(&channel, &queue.name).unwrap();
     assert_eq!(last.call("30", BOUND).unwrap(), "832040");
+}
+
+// How a server stops: Ctrl-C after the request in hand, exit 0, no request lost. -------------
+
+#[test]
+fn ctrl_c_stops_the_server_within_a_second_and_no_request_is_lost() {
+    let Some(mut connection) = broker() else {
+        return;
+    };
+    let queue = TempQueue::declared(&mut connection);
+    let mut server = Proc::spawn(
+        "server to stop",
+        bin("amqp-rpc-server").args(["--queue", &queue.name, "--delay", "300ms"]),
+    );
+    server
+        .expect_line(BOUND, |l| l == " [x] Awaiting RPC requests")
+        .unwrap();
+    queue.wait_for_consumers(1);
+
+    let channel = connection.open_channel(None).unwrap();
+    let mut client = RpcClient::new(&channel, &queue.name).unwrap();
+    let calls: Vec<_> = (20..26u64)
+        .map(|n| (n, client.send(&n.to_string()).unwrap()))
+        .collect();
+    // The server is busy with its first request (300 ms) when Ctrl-C comes.
+    server
+        .expect_line(BOUND, |l| l.starts_with(" [.] fib("))
+        .unwrap();
+    server.signal("INT");
+    let started = Instant::now();
+    let stopped = server.finish(Duration::from_secs(1));
+    let took = started.elapsed();
+    let served = stopped
+        .stdout
+        .iter()
+        .filter(|l| l.starts_with(" [.] fib("))
+        .count();
+    let stopped = stopped
+        .success()
+        .expect("exit status 0 within 1 s of SIGINT");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+
+    // A second server takes over what the first handed back; every call gets its answer once.
+    let second = TestServer::start(&queue.name, Function::Fib, Duration::ZERO);
+    for (n, call) in calls {
+        assert_eq!(client.wait(call, BOUND).unwrap(), fib_text(n), "fib({n})");
+    }
+    let stats = second.stop();
+    assert!(
+        served >= 1,
+        "the first server was stopped mid-request: {stopped:?}"
+    );
+    assert_eq!(
+        served as u64 + stats.answered,
+        6,
+        "each request answered once, by one server or the other"
+    );
+    assert_eq!(client.in_flight(), 0);
 }

@@ -1,5 +1,6 @@
-//! The wire contract of TUTORIAL.md section 7, checked message by message with raw AMQP:
-//! what our client publishes, and what our server answers.
+//! The wire contract of section 7 — what the tutorial's pika scripts send and expect, so that any
+//! client works with any server — checked message by message with raw AMQP: what our client
+//! publishes, and what our server answers.
 
 use crate::support;
 

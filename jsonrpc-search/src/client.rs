@@ -6,10 +6,10 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use common::endpoints::human;
 use jsonrpc_core::{Id, MethodCall, Output, Params, Value, Version};
 
 use crate::framing::{self, Frame};
+pub use crate::hardening::client_errors::ClientError;
 
 /// Where a client sends its requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,31 +29,6 @@ impl fmt::Display for Target {
     }
 }
 
-/// Everything a call can end with other than a result, each said in plain words.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    // (`reason`, not `source`: the message already says it, so it must not be chained twice.)
-    #[error("cannot connect to {target}: {reason} — is jsonrpc-server running?")]
-    Connect { target: Target, reason: io::Error },
-    #[error("no reply from {target} within {} — is jsonrpc-server running there?", human(*.timeout))]
-    Timeout { target: Target, timeout: Duration },
-    #[error("{target} closed the connection before a complete reply")]
-    Closed { target: Target },
-    #[error("talking to {target}: {reason}")]
-    Io { target: Target, reason: io::Error },
-    #[error("HTTP request to {target} failed: {detail}")]
-    Http { target: Target, detail: String },
-    #[error("{target} sent something that is not a JSON-RPC reply: {detail}")]
-    BadReply { target: Target, detail: String },
-    /// The server understood the call and answered with a JSON-RPC error object.
-    #[error("the server answered with error {code}: {message}{}", .data.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
-    Rpc {
-        code: i64,
-        message: String,
-        data: Option<Value>,
-    },
-}
-
 /// The text of a JSON-RPC 2.0 call: `{"jsonrpc":"2.0","method":…,"params":…,"id":…}`.
 /// `params` is an array (positional) or an object (named).
 pub fn request(method: &str, params: Params, id: u64) -> String {
@@ -71,7 +46,7 @@ pub fn request(method: &str, params: Params, id: u64) -> String {
 pub fn exchange(target: &Target, request: &str, timeout: Duration) -> Result<String, ClientError> {
     match target {
         Target::Tcp(addr) => tcp_exchange(target, addr, request, timeout),
-        Target::Http(url) => http_exchange(target, url, request, timeout),
+        Target::Http(url) => crate::http::exchange(target, url, request, timeout),
     }
 }
 
@@ -150,50 +125,6 @@ fn connect(addr: &str, timeout: Duration) -> io::Result<TcpStream> {
         }
     }
     Err(last)
-}
-
-/// JSON-RPC over HTTP: POST the request as `application/json`, the body of the answer is the reply.
-fn http_exchange(
-    target: &Target,
-    url: &str,
-    request: &str,
-    timeout: Duration,
-) -> Result<String, ClientError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let failed = |e: ureq::Error| match e {
-        ureq::Error::Timeout(_) => ClientError::Timeout {
-            target: target.clone(),
-            timeout,
-        },
-        ureq::Error::Io(reason) => ClientError::Connect {
-            target: target.clone(),
-            reason,
-        },
-        other => ClientError::Http {
-            target: target.clone(),
-            detail: other.to_string(),
-        },
-    };
-    let mut response = agent
-        .post(url)
-        .header("Content-Type", "application/json")
-        .send(request)
-        .map_err(failed)?;
-    let status = response.status();
-    let body = response.body_mut().read_to_string().map_err(failed)?;
-    // JSON-RPC errors come back as "200 OK" with an error object; a non-2xx status without a JSON
-    // body means we did not reach a JSON-RPC server at all (wrong path, wrong port, a proxy).
-    if !status.is_success() && serde_json::from_str::<Value>(&body).is_err() {
-        return Err(ClientError::Http {
-            target: target.clone(),
-            detail: format!("{status} {}", body.trim()),
-        });
-    }
-    Ok(body)
 }
 
 /// Reads a reply: the `result`, or the error object as [`ClientError::Rpc`].

@@ -7,14 +7,43 @@
 //! | `[1, 2]`                     | an array of two `-32600`, id null                  | one `-32700 Parse error`    |
 //! | `[{…a valid call…}, 5]`      | the call's result, then a `-32600`                 | one `-32700`; the call lost |
 //!
-//! The mend is textual and small: an element of a batch that is not an object becomes `{}`,
-//! which `jsonrpc-core` already answers with `-32600` and id null, and an empty batch becomes
-//! `{}` itself (the spec answers it with one error, not an array). Everything else passes
-//! through untouched, byte for byte.
+//! The mend is small: an element of a batch that is not an object becomes an invalid call,
+//! which `jsonrpc-core` answers with `-32600` and id null, and an empty batch becomes one invalid
+//! call itself (the spec answers it with one error, not an array).
+//!
+//! - Raw TCP: the server has already parsed the request to find its end, so it hands the value
+//!   to [`to_request`], which builds `jsonrpc-core`'s typed request from it (no second parse of
+//!   the text) for `IoHandler::handle_rpc_request`.
+//! - HTTP: `jsonrpc-http-server` gives its handler the body as *text* and parses it itself; its
+//!   typed `Middleware` only sees requests that parsed, and `[1, 2]` does not. So for HTTP the
+//!   mend is textual ([`mend`]): a batch that needs it is parsed here once more and rewritten
+//!   (an element that is not an object becomes `{}`); anything else passes through untouched.
 
 use std::borrow::Cow;
 
+use jsonrpc_core::{Call, Error, Id, Request, Response, Version};
 use serde_json::Value;
+
+/// The `jsonrpc-core` request for an already parsed `value`, mended as the spec asks; or, when
+/// it is no request at all, the parse-error reply `jsonrpc-core` itself would have sent.
+pub fn to_request(value: Value) -> Result<Request, Response> {
+    let parse_error = |_| Response::from(Error::parse_error(), Some(Version::V2));
+    match value {
+        Value::Array(calls) if calls.is_empty() => {
+            Ok(Request::Single(Call::Invalid { id: Id::Null }))
+        }
+        Value::Array(calls) => calls
+            .into_iter()
+            .map(|call| match call {
+                Value::Object(_) => serde_json::from_value(call),
+                _ => Ok(Call::Invalid { id: Id::Null }),
+            })
+            .collect::<Result<Vec<Call>, _>>()
+            .map(Request::Batch)
+            .map_err(parse_error),
+        single => serde_json::from_value(single).map_err(parse_error),
+    }
+}
 
 /// The request text `jsonrpc-core` should see for `text`.
 pub fn mend(text: &str) -> Cow<'_, str> {
@@ -43,7 +72,24 @@ pub fn mend(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::mend;
+    use super::{mend, to_request};
+
+    /// The typed mend and the textual one give `jsonrpc-core` the same request.
+    #[test]
+    fn both_mends_agree() {
+        let call = r#"{"jsonrpc": "2.0", "method": "echo", "params": ["a"], "id": 1}"#;
+        for text in [
+            call.to_string(),
+            format!("[{call}]"),
+            " [ ] ".into(),
+            "[1, \"x\", null]".into(),
+            format!("[{call}, 5]"),
+        ] {
+            let typed = to_request(serde_json::from_str(&text).unwrap()).unwrap();
+            let textual: jsonrpc_core::Request = serde_json::from_str(&mend(&text)).unwrap();
+            assert_eq!(typed, textual, "{text}");
+        }
+    }
 
     #[test]
     fn only_broken_batches_change() {

@@ -14,11 +14,17 @@ const CLIENT: &str = env!("CARGO_BIN_EXE_jsonrpc-client");
 /// Starts `jsonrpc-server` on ephemeral ports with a fresh database; returns it with its TCP
 /// address and HTTP URL, read from its console lines.
 fn start_server(db: &std::path::Path) -> (Proc, String, String) {
+    start_server_with(db, &[])
+}
+
+/// [`start_server`] with more flags.
+fn start_server_with(db: &std::path::Path, extra: &[&str]) -> (Proc, String, String) {
     let mut server = Proc::spawn(
         "jsonrpc-server",
         Command::new(SERVER)
             .args(["--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db"])
-            .arg(db),
+            .arg(db)
+            .args(extra),
     );
     let http = server
         .expect_line(WAIT, |l| l.starts_with("JSON-RPC over HTTP on "))
@@ -150,5 +156,115 @@ fn help_names_the_partner() {
     assert!(
         client.contains("--http") && client.contains("--timeout"),
         "{client}"
+    );
+}
+
+#[test]
+fn ctrl_c_and_sigterm_stop_the_server_with_exit_0_within_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    for signal in ["INT", "TERM"] {
+        let (server, tcp, url) = start_server(&dir.path().join("book.sqlite3"));
+        assert_eq!(
+            only_line(client(&["--addr", &tcp, "echo", "up"])),
+            json!("up")
+        );
+        assert_eq!(
+            only_line(client(&["--http", &url, "echo", "up"])),
+            json!("up")
+        );
+        server.signal(signal);
+        let started = std::time::Instant::now();
+        let stopped = server.finish(Duration::from_secs(1));
+        assert!(started.elapsed() < Duration::from_secs(1), "SIG{signal}");
+        stopped
+            .success()
+            .unwrap_or_else(|e| panic!("SIG{signal}: exit 0 within 1 s: {e}"));
+    }
+}
+
+#[test]
+fn log_file_records_every_request_and_reply_and_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("book.sqlite3");
+    let log = dir.path().join("myrpc.log");
+    let log_flag = ["--log-file", log.to_str().unwrap()];
+    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    for run in 1..=2 {
+        let (server, tcp, _) = start_server_with(&db, &log_flag);
+        assert_eq!(
+            only_line(client(&["--addr", &tcp, "echo", "logged"])),
+            json!("logged")
+        );
+        // The reply went out; its log line follows through the writer thread: wait for it.
+        let deadline = std::time::Instant::now() + WAIT;
+        while read_log().lines().count() < 2 * run {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "log so far: {}",
+                read_log()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        server.signal("INT");
+        server.finish(WAIT).success().unwrap();
+    }
+    let text = read_log();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        4,
+        "two runs, a request and a reply each, appended: {text}"
+    );
+    for (line, arrow) in lines.iter().zip(["-->", "<--", "-->", "<--"]) {
+        let words: Vec<&str> = line.splitn(4, ' ').collect();
+        let [stamp, peer, got, message] = words[..] else {
+            panic!("{line}")
+        };
+        assert!(
+            stamp.len() == 24 && stamp.ends_with('Z') && stamp.as_bytes()[10] == b'T',
+            "{line}"
+        );
+        assert!(peer.starts_with("127.0.0.1:"), "{line}");
+        assert_eq!(got, arrow, "{line}");
+        let message: Value = serde_json::from_str(message).unwrap();
+        let want = if arrow == "-->" {
+            &message["params"][0]
+        } else {
+            &message["result"]
+        };
+        assert_eq!(want, "logged", "{line}");
+    }
+
+    let nowhere = dir.path().join("no-such-dir").join("myrpc.log");
+    let out = run(
+        "jsonrpc-server",
+        Command::new(SERVER)
+            .args(["--listen", "127.0.0.1:0", "--no-http", "--db"])
+            .arg(&db)
+            .arg("--log-file")
+            .arg(&nowhere),
+        WAIT,
+    );
+    assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out:?}");
+    assert!(out.stderr.contains("--log-file"), "{}", out.stderr);
+}
+
+#[test]
+fn natural_mistakes_get_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, tcp, _) = start_server(&dir.path().join("book.sqlite3"));
+    // HTTP against the raw-TCP port.
+    let out = client(&["--http", &format!("http://{tcp}/"), "echo", "x"]);
+    assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out:?}");
+    assert!(out.stderr.contains("raw-TCP port"), "{}", out.stderr);
+    assert!(out.stderr.contains("31416"), "{}", out.stderr);
+    // Params that are JSON but neither an array nor an object.
+    let out = client(&["--addr", &tcp, "call", "echo", "1"]);
+    assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("params must be a JSON array or object, e.g. '[\"hi\"]'"),
+        "{}",
+        out.stderr
     );
 }

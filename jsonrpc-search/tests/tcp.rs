@@ -8,8 +8,8 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use jsonrpc_search::background::TcpServer;
 use jsonrpc_search::framing::{find_end, Frame};
-use jsonrpc_search::tcp::TcpServer;
 use jsonrpc_search::{db, methods, Limits, PhoneBook, MAX_REQUEST_BYTES};
 use serde_json::{json, Value};
 
@@ -226,23 +226,109 @@ fn broken_batches_get_the_spec_replies() {
     still_serves(&server);
 }
 
+/// The thread whose trace events [`server_reads`] passes on.
+const TRACED: &str = "traced server";
+
+/// Formatted trace events written by the thread [`TRACED`], one line each.
+struct ReadLog(std::sync::mpsc::Sender<String>, Vec<u8>);
+
+impl Write for ReadLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.1.extend_from_slice(bytes);
+        while let Some(end) = self.1.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.1.drain(..=end).collect();
+            let _ = self.0.send(String::from_utf8_lossy(&line).into_owned());
+        }
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The trace events of the thread [`TRACED`] (the server logs each socket read in
+/// `hardening::limits::read_more`). A global subscriber for this test binary, set once: a scoped
+/// one races with other tests' servers over tracing's per-callsite cache.
+fn server_reads() -> std::sync::MutexGuard<'static, std::sync::mpsc::Receiver<String>> {
+    use std::sync::{mpsc, Mutex, OnceLock};
+    static READS: OnceLock<Mutex<mpsc::Receiver<String>>> = OnceLock::new();
+    let reads = READS.get_or_init(|| {
+        let (events, reads) = mpsc::channel();
+        let make_writer = move || -> Box<dyn Write> {
+            match thread::current().name() {
+                Some(TRACED) => Box::new(ReadLog(events.clone(), Vec::new())),
+                _ => Box::new(std::io::sink()),
+            }
+        };
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(make_writer)
+            .try_init();
+        Mutex::new(reads)
+    });
+    reads
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[test]
 fn request_split_into_pieces_gets_one_reply() {
-    let server = server();
-    let mut stream = connect(&server);
-    // Cut inside a string holding braces and inside a multi-byte character.
+    let reads = server_reads();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = common::testing::ServerThread::spawn(TRACED, move |_flag| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let io = std::sync::Arc::new(methods::handler(PhoneBook::in_memory().unwrap()));
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        runtime.block_on(jsonrpc_search::tcp::serve(
+            listener,
+            io,
+            Limits::default(),
+            None,
+            shutdown,
+        ))
+    })
+    .on_stop(move || {
+        let _ = stop.send(());
+    });
+
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream.set_nodelay(true).unwrap(); // each piece leaves at once, in a segment of its own
+                                       // Cut inside a string holding braces and inside a multi-byte character.
     let request =
         r#"{"jsonrpc": "2.0", "method": "echo", "params": ["}{ é ]["], "id": 7}"#.as_bytes();
     let cuts = [5, 50, 53, request.len()];
     let mut from = 0;
     for to in cuts {
         stream.write_all(&request[from..to]).unwrap();
-        stream.flush().unwrap();
-        thread::sleep(Duration::from_millis(30));
+        // Proof that the server read this piece on its own: its read of exactly these bytes.
+        let want = format!("bytes={}", to - from);
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = reads.recv_timeout(left) else {
+                panic!("no read of {want} by the server; its events: {seen:?}");
+            };
+            if line.contains(" read") && line.trim_end().ends_with(&want) {
+                break;
+            }
+            seen.push(line);
+        }
         from = to;
     }
     let reply = json(&read_reply(&mut stream, &mut Vec::new()));
     assert_eq!(reply["result"], "}{ é ][");
+    drop(stream);
+    server.stop().unwrap();
 }
 
 #[test]

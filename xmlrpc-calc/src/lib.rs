@@ -1,18 +1,20 @@
 //! # Section 8 — XML-RPC over HTTP
 //!
 //! A calculator served with XML-RPC: `add`, `subtract`, `multiply`, `divide` (Python 2 integer
-//! semantics), `system.multicall`, `system.listMethods` at `/` and `/RPC2`, `hello(name)` at
-//! `/api`, and a slow `sleep(seconds)` for the concurrency lesson. Then the tutorial's
-//! discussion made concrete: read timeouts, body limits, client call timeouts, a client-address
-//! allowlist and HTTPS.
+//! semantics), `system.multicall`, `system.listMethods` at `/` and `/RPC2`.
 //!
-//! - [`calc`]: the methods and routes (the XML-RPC lesson proper, on `dxr_server`);
-//! - [`server`]: the accept loop with its timeouts, limits, allowlist and TLS;
-//! - [`client`]: calls and multicalls with the `xmlrpc` crate over `ureq`;
-//! - [`wire`]: raw requests and indented XML, to look at what crosses the wire.
+//! The lesson: [`calc`] (the methods), [`server`] (accept, HTTP, dispatch), [`client`].
+//! The tutorial's questions: [`questions`] (many slow calls at once, a web framework) and
+//! [`hardening`] (timeouts, allowlist, TLS, CPython-exact faults, client errors).
+//! Plumbing: [`wire`] (raw requests, indented XML), [`background`] (a server on a thread),
+//! [`python_style`] (values shown as Python prints them).
 
+pub mod background;
 pub mod calc;
 pub mod client;
+pub mod hardening;
+pub mod python_style;
+pub mod questions;
 pub mod server;
 pub mod wire;
 
@@ -20,5 +22,7 @@ pub mod wire;
 /// requests with the same version.
 pub use xmlrpc;
 
+pub use background::Background;
 pub use client::{CallError, Client};
-pub use server::{run, ServerConfig};
+pub use hardening::ServerConfig;
+pub use server::run;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use xmlrpc::{Request, Value};
 use xmlrpc_calc::client::{self, CallError, Client};
-use xmlrpc_calc::server::Background;
+use xmlrpc_calc::Background;
 use xmlrpc_calc::ServerConfig;
 
 /// Bounds every test call; generous because the machine may be busy building other crates.
@@ -416,7 +416,7 @@ fn https_with_a_self_signed_certificate() {
     std::fs::write(&cert_path, cert.pem()).unwrap();
     std::fs::write(&key_path, signing_key.serialize_pem()).unwrap();
 
-    let tls = xmlrpc_calc::server::load_tls(&cert_path, &key_path).unwrap();
+    let tls = xmlrpc_calc::hardening::tls::load_tls(&cert_path, &key_path).unwrap();
     let server = start(ServerConfig {
         tls: Some(tls),
         ..ServerConfig::default()
@@ -431,14 +431,57 @@ fn https_with_a_self_signed_certificate() {
     let default_roots = Client::new(&url, TIMEOUT, None).unwrap();
     let refused = call(&default_roots, "add", &[Value::Int(1), Value::Int(1)]);
     match refused {
-        Err(error @ CallError::Failed { .. }) => {
-            assert!(error.to_string().contains("certificate"), "{error}")
+        Err(error @ CallError::UntrustedCertificate { .. }) => {
+            assert!(error.to_string().contains("certificate"), "{error}");
+            assert!(
+                error.to_string().contains("--ca"),
+                "names the flag: {error}"
+            );
         }
         other => panic!("expected a certificate error, got {other:?}"),
     }
-    // ...and plain HTTP to the HTTPS port gets no XML-RPC answer.
+    // ...and plain HTTP to the HTTPS port gets no XML-RPC answer, with a hint.
     let plain = client(&format!("http://localhost:{}/", server.addr().port()));
-    assert!(call(&plain, "add", &[Value::Int(1), Value::Int(1)]).is_err());
+    match call(&plain, "add", &[Value::Int(1), Value::Int(1)]) {
+        Err(error @ CallError::NotHttp { .. }) => {
+            assert!(
+                error.to_string().contains("TLS server: try https://"),
+                "{error}"
+            );
+        }
+        other => panic!("expected a not-HTTP error, got {other:?}"),
+    }
     // The server survived both.
     assert!(call(&trusting, "add", &[Value::Int(1), Value::Int(1)]).is_ok());
+}
+
+#[test]
+fn a_server_that_hangs_up_mid_call_is_named_as_such() {
+    // A "server" that reads the whole request and closes without a word, as a killed one does.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hangs_up = common::testing::ServerThread::spawn("hangs up", move |_stop| {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let mut request = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !String::from_utf8_lossy(&request).contains("</methodCall>") {
+            let n = stream.read(&mut chunk).unwrap();
+            assert!(n > 0, "the client sent a whole request");
+            request.extend_from_slice(&chunk[..n]);
+        }
+    });
+    let c = client(&format!("http://{addr}/"));
+    match call(&c, "add", &[Value::Int(1), Value::Int(1)]) {
+        Err(error @ CallError::ClosedEarly { .. }) => {
+            assert!(
+                error
+                    .to_string()
+                    .contains("closed the connection before answering"),
+                "{error}"
+            );
+        }
+        other => panic!("expected ClosedEarly, got {other:?}"),
+    }
+    hangs_up.stop();
 }

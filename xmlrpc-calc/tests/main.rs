@@ -2,3 +2,5 @@
 
 mod calc;
 mod interop;
+mod lifecycle;
+mod readme;

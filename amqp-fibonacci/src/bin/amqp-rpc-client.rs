@@ -31,8 +31,7 @@ struct Args {
     /// The request queue [default: rpc_queue, or s14rpc with --function plus100].
     #[arg(long)]
     queue: Option<String>,
-    /// Which function the server computes (only names the call in the console lines and picks
-    /// the default queue): fib, or plus100 for the s14rpc variant.
+    /// Names the call in the console lines and picks the default queue: fib, or plus100.
     #[arg(long, value_enum, default_value_t = Function::Fib)]
     function: Function,
     /// How long to wait for the reply (e.g. 5, 2.5s, 500ms).
@@ -49,11 +48,12 @@ fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let queue = args
         .queue
-        .unwrap_or_else(|| args.function.default_queue().to_string());
+        .as_deref()
+        .unwrap_or(args.function.default_queue());
 
     let mut connection = connect(&args.amqp_url)?;
     let channel = connection.open_channel(None)?;
-    let mut client = RpcClient::new(&channel, &queue)?;
+    let mut client = RpcClient::new(&channel, queue)?;
 
     println!(" [x] Requesting {}({})", args.function.name(), args.n);
     let answer = client.call(&args.n, args.timeout)?;

@@ -6,6 +6,7 @@
 //! terminal 2: cargo run -p amqp-fibonacci --bin amqp-rpc-client 30
 //! ```
 //! Start it twice to watch two servers share the calls (`--delay 1s` makes that visible).
+//! Ctrl-C stops it after the request in hand (answered, then acked); exit status 0.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -42,20 +43,17 @@ fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let queue = args
         .queue
-        .unwrap_or_else(|| args.function.default_queue().to_string());
+        .as_deref()
+        .unwrap_or(args.function.default_queue());
+    let (function, delay) = (args.function, args.delay);
 
+    let stop = common::shutdown::on_ctrl_c()?; // Ctrl-C or SIGTERM raises it
     let mut connection = connect(&args.amqp_url)?;
-    let channel = ensure_request_queue(&mut connection, &queue)?;
-    // The binary runs until killed (Ctrl-C); tests and the tour stop `serve` with a message.
-    let stats = serve(
-        &channel,
-        &queue,
-        args.function,
-        args.delay,
-        &mut std::io::stdout(),
-        &crossbeam_channel::never(),
-    )?;
+    let channel = ensure_request_queue(&mut connection, queue)?;
+    let mut console = std::io::stdout();
+    let stats = serve(&channel, queue, function, delay, &mut console, &stop)?;
     tracing::info!(?stats, "server stopped");
+    // Closing the connection hands back to the broker whatever it had pushed to us unacked.
     connection.close()?;
     Ok(())
 }

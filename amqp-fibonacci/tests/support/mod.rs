@@ -4,25 +4,22 @@
 #![allow(dead_code)] // each test file uses a different part of this module
 
 use std::process::Command;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use amiquip::{AmqpValue, Connection, FieldTable, QueueDeclareOptions, QueueDeleteOptions};
-use amqp_fibonacci::{Function, ServeStats, ServerThread};
+use amiquip::{Connection, QueueDeclareOptions};
+use amqp_fibonacci::{spawn_server, Function, ServeStats, ServerError};
+use common::testing::ServerThread;
 
 /// Generous bound for anything that should take milliseconds (the machine may be loaded).
 pub const BOUND: Duration = Duration::from_secs(30);
 
-/// The broker the tests use: `$AMQP_URL`, or the tutorial's default.
-pub fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| common::endpoints::AMQP_URL.to_string())
-}
+pub use amqp_fibonacci::amqp_url;
 
-/// A connection to the test broker, or `None` after `skip` when no broker answers (a failure
-/// under REQUIRE_PEERS=1, like a missing peer interpreter).
+/// A connection to the test broker (with the connect deadline), or `None` after `skip` when no
+/// broker answers (a failure under REQUIRE_PEERS=1, like a missing peer interpreter).
 pub fn broker() -> Option<Connection> {
     let url = amqp_url();
-    match Connection::insecure_open(&url) {
+    match amqp_fibonacci::connect(&url) {
         Ok(connection) => Some(connection),
         Err(e) => {
             common::testing::skip(&format!("no RabbitMQ broker at {url} ({e})"));
@@ -31,18 +28,24 @@ pub fn broker() -> Option<Connection> {
     }
 }
 
-/// A queue name no other test uses; deleted when dropped (whether or not it was declared).
+/// The crate's [`amqp_fibonacci::TempQueue`] (deleted when dropped), with a test's prefix and
+/// panics instead of `Result`s.
 #[derive(Debug)]
-pub struct TempQueue {
-    pub name: String,
+pub struct TempQueue(amqp_fibonacci::TempQueue);
+
+impl std::ops::Deref for TempQueue {
+    type Target = amqp_fibonacci::TempQueue;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
+
+const PREFIX: &str = "rpc_queue_test";
 
 impl TempQueue {
     /// Only a fresh name: nothing is declared (for "no server ever started").
     pub fn name_only() -> TempQueue {
-        TempQueue {
-            name: format!("rpc_queue_test_{}", uuid::Uuid::new_v4()),
-        }
+        TempQueue(amqp_fibonacci::TempQueue::named(PREFIX))
     }
 
     /// A fresh queue declared the tutorial's way (classic, not durable).
@@ -52,88 +55,36 @@ impl TempQueue {
 
     /// A fresh queue declared with other arguments (durable, quorum, …).
     pub fn declared_with(connection: &mut Connection, options: QueueDeclareOptions) -> TempQueue {
-        let queue = Self::name_only();
-        let channel = connection.open_channel(None).expect("open a channel");
-        channel
-            .queue_declare(queue.name.clone(), options)
-            .expect("declare the test queue");
-        channel.close().expect("close the channel");
-        queue
+        let queue = amqp_fibonacci::TempQueue::declare(connection, PREFIX, options);
+        TempQueue(queue.expect("declare the test queue"))
     }
 
     /// A durable quorum queue (what newer versions of the tutorial declare).
     pub fn quorum(connection: &mut Connection) -> TempQueue {
-        let mut arguments = FieldTable::new();
-        arguments.insert(
-            "x-queue-type".to_string(),
-            AmqpValue::LongString("quorum".to_string()),
-        );
-        Self::declared_with(
-            connection,
-            QueueDeclareOptions {
-                durable: true,
-                arguments,
-                ..QueueDeclareOptions::default()
-            },
-        )
+        Self::declared_with(connection, amqp_fibonacci::TempQueue::quorum_options())
     }
 
     /// (ready messages, consumers) as the broker reports them.
     pub fn counts(&self) -> (u32, u32) {
-        let mut connection = Connection::insecure_open(&amqp_url()).expect("connect");
-        let channel = connection.open_channel(None).expect("open a channel");
-        let queue = channel
-            .queue_declare_passive(self.name.clone())
-            .expect("the test queue exists");
-        let counts = (
-            queue.declared_message_count().unwrap_or(0),
-            queue.declared_consumer_count().unwrap_or(0),
-        );
-        drop(queue);
-        let _ = connection.close();
-        counts
+        self.0.try_counts().expect("the test queue exists")
     }
 
     /// Waits (bounded) until `consumers` servers consume the queue.
     pub fn wait_for_consumers(&self, consumers: u32) {
-        let deadline = Instant::now() + BOUND;
-        while self.counts().1 < consumers {
-            assert!(
-                Instant::now() < deadline,
-                "{}: {consumers} consumer(s) never showed up",
-                self.name
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for TempQueue {
-    fn drop(&mut self) {
-        if let Ok(mut connection) = Connection::insecure_open(&amqp_url()) {
-            if let Ok(channel) = connection.open_channel(None) {
-                let _ = channel.queue_delete(self.name.clone(), QueueDeleteOptions::default());
-            }
-            let _ = connection.close();
-        }
+        self.0.wait_for(consumers, BOUND).expect("consumers");
     }
 }
 
 /// A server running in a thread of the test, on its own connection (like a separate process).
-pub struct TestServer(ServerThread);
+pub struct TestServer(ServerThread<Result<ServeStats, ServerError>>);
 
 impl TestServer {
     pub fn start(queue: &str, function: Function, delay: Duration) -> TestServer {
-        TestServer(ServerThread::spawn(
-            &amqp_url(),
-            queue,
-            function,
-            delay,
-            std::io::sink(),
-        ))
+        let sink = std::io::sink();
+        TestServer(spawn_server(&amqp_url(), queue, function, delay, sink))
     }
 
-    /// Stops the server and returns what it did.
+    /// Stops the server (bounded) and returns what it did.
     pub fn stop(self) -> ServeStats {
         self.0.stop().expect("the server ran without error")
     }
@@ -157,4 +108,21 @@ pub fn bin(name: &str) -> Command {
 /// fib(n) as the server writes it.
 pub fn fib_text(n: u64) -> String {
     amqp_fibonacci::fib(n).expect("n <= 186").to_string()
+}
+
+/// Holds the tutorial's queue names for one test at a time across every test process (a file
+/// lock in the temp dir): the one test below runs the programs at their defaults.
+pub fn lock_default_queues() -> std::fs::File {
+    let path = std::env::temp_dir().join("rpc-tutorial-amqp-default-queues.lock");
+    let file = std::fs::File::create(&path).expect("the temp dir is writable");
+    file.lock().expect("flock on the queue lock file");
+    file
+}
+
+/// Whether `queue` exists and how many consumers it has (`None` = no such queue).
+pub fn consumers_of(queue: &str) -> Option<u32> {
+    let mut connection = broker()?;
+    let channel = connection.open_channel(None).ok()?;
+    let found = channel.queue_declare_passive(queue).ok()?;
+    found.declared_consumer_count()
 }

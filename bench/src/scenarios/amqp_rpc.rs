@@ -5,7 +5,7 @@
 //!   loop) + pika server (`amqp-fibonacci/peers/rpc_server.py`);
 //! - pipelined: the same Rust client keeps 64 calls in flight (each matched by its correlation
 //!   id) against the same pika pair, which can only do one call at a time. A context row shares
-//!   the queue between 4 Rust servers (`amqp_fibonacci::ServerThread`), the tutorial's way to
+//!   the queue between 4 Rust servers (`amqp_fibonacci::spawn_server`), the tutorial's way to
 //!   scale: with `prefetch_count = 1` one server answers one request per broker round trip.
 //!
 //! Each call asks for fib(10): cheap in both languages, so the broker round trips dominate.
@@ -17,8 +17,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use amqp_fibonacci::amiquip::QueueDeleteOptions;
-use amqp_fibonacci::{Function, RpcClient, ServerThread};
+use amqp_fibonacci::{amiquip::QueueDeclareOptions, TempQueue};
+use amqp_fibonacci::{amqp_url, spawn_server, Function, RpcClient, ServeStats, ServerError};
 use anyhow::{anyhow, bail, Context as _};
+use common::testing::ServerThread;
 
 use crate::ctx::{bench_peer, peer_rate, section_peer, Ctx, QuietServer};
 use crate::measure::{self, Better, Contender, Rate, Row, Target};
@@ -32,32 +34,6 @@ const WINDOW: usize = 64;
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// Servers sharing one queue in the pipelined context row.
 const SHARED_SERVERS: usize = 4;
-
-fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| common::endpoints::AMQP_URL.to_string())
-}
-
-/// The request queues of one scenario run, deleted from the broker when dropped.
-struct TempQueues(Vec<String>);
-
-impl TempQueues {
-    fn declare(names: &[String]) -> anyhow::Result<TempQueues> {
-        let queues = TempQueues(names.to_vec());
-        let mut connection = amqp_fibonacci::connect(&amqp_url())?;
-        let channel = connection.open_channel(None)?;
-        for name in names {
-            amqp_fibonacci::server::declare_like_tutorial(&channel, name)?;
-        }
-        connection.close()?;
-        Ok(queues)
-    }
-}
-
-impl Drop for TempQueues {
-    fn drop(&mut self) {
-        delete_queues(&self.0);
-    }
-}
 
 /// Deletes `names` from the broker (best effort: a bench leaves nothing behind if it can).
 pub fn delete_queues(names: &[String]) {
@@ -83,8 +59,8 @@ struct Setup {
     shared_queue: String,
     /// `amqp-rpc-server` and the pika server.
     servers: [QuietServer; 2],
-    _shared_servers: Vec<ServerThread>,
-    _queues: TempQueues,
+    _shared_servers: Vec<ServerThread<Result<ServeStats, ServerError>>>,
+    _queues: Vec<TempQueue>,
 }
 
 /// Starts the servers; with `shared`, also [`SHARED_SERVERS`] server threads on `shared_queue`.
@@ -93,12 +69,16 @@ fn start(ctx: &Ctx, shared: bool) -> anyhow::Result<Setup> {
     let mut py_server = ctx.python(&section_peer("amqp-fibonacci", "rpc_server.py"))?;
     ctx.python(&bench_peer("amqp_rpc_client.py"))?;
     let binary = ctx.binary("amqp-fibonacci", "amqp-rpc-server")?;
-    let id = format!("{}-{}", std::process::id(), unique());
-    let rust_queue = format!("bench-rpc-rust-{id}");
-    let py_queue = format!("bench-rpc-python-{id}");
-    let shared_queue = format!("bench-rpc-rust-shared-{id}");
-    let queues =
-        TempQueues::declare(&[rust_queue.clone(), py_queue.clone(), shared_queue.clone()])?;
+    let mut connection = amqp_fibonacci::connect(&amqp_url())?;
+    let queues = [
+        "bench-rpc-rust",
+        "bench-rpc-python",
+        "bench-rpc-rust-shared",
+    ]
+    .map(|prefix| TempQueue::declare(&mut connection, prefix, QueueDeclareOptions::default()));
+    connection.close()?;
+    let queues = queues.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let [rust_queue, py_queue, shared_queue] = [0, 1, 2].map(|i| queues[i].name.clone());
     let url = amqp_url();
     let rust = QuietServer::start(
         "amqp-rpc-server",
@@ -111,7 +91,7 @@ fn start(ctx: &Ctx, shared: bool) -> anyhow::Result<Setup> {
     let shared_servers = if shared {
         (0..SHARED_SERVERS)
             .map(|_| {
-                ServerThread::spawn(
+                spawn_server(
                     &url,
                     &shared_queue,
                     Function::Fib,
@@ -131,14 +111,6 @@ fn start(ctx: &Ctx, shared: bool) -> anyhow::Result<Setup> {
         _shared_servers: shared_servers,
         _queues: queues,
     })
-}
-
-/// A number that differs between the scenarios of one run (so their queues never collide).
-fn unique() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
 }
 
 /// One sample of the pika pair: the client script run for the sample time.

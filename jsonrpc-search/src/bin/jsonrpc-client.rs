@@ -9,10 +9,10 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 use jsonrpc_core::{Params, Value};
 use jsonrpc_search::client::{self, Target};
+use jsonrpc_search::hardening::client_errors;
 
 /// JSON-RPC 2.0 client for `jsonrpc-server` (or the Python peer, peers/server.py): prints the
 /// result as one line of JSON; on an error reply or no reply, says so and exits non-zero.
@@ -88,11 +88,8 @@ fn run(args: Args) -> anyhow::Result<()> {
                 .collect();
             ("search".to_string(), Params::Map(named))
         }
-        Request::Call { method, params } => {
-            let params =
-                serde_json::from_str(&params).context("params must be a JSON array or object")?;
-            (method, params)
-        }
+        // Anything else, to try the spec's errors; the params are checked before sending.
+        Request::Call { method, params } => (method, client_errors::raw_params(&params)?),
     };
     let result = client::call(&target, &method, params, args.timeout)?;
     println!("{result}");

@@ -4,10 +4,8 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use amqp_fibonacci::amiquip::{
-    Channel, Connection, Delivery, Publish, QueueDeclareOptions, QueueDeleteOptions,
-};
-use amqp_fibonacci::{Function, RpcClient, ServerThread, ERROR_HEADER};
+use amqp_fibonacci::amiquip::{Channel, Delivery, Publish, QueueDeclareOptions};
+use amqp_fibonacci::{amqp_url, spawn_server, Function, RpcClient, TempQueue, ERROR_HEADER};
 
 use super::{Chapter, Need};
 use crate::narrator::Narrator;
@@ -21,38 +19,19 @@ pub const CHAPTER: Chapter = Chapter {
 
 const WAIT: Duration = Duration::from_secs(10);
 
-fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| common::endpoints::AMQP_URL.to_string())
-}
-
 /// Queues the tour declares, deleted at the end of the chapter (even when it fails).
 struct TourQueues {
-    names: Vec<String>,
+    names: Vec<TempQueue>,
 }
 
 impl TourQueues {
     /// A fresh name: the tour never touches the tutorial's own `rpc_queue`, so a server a
     /// student left running in another terminal does not steal the tour's calls.
     fn fresh(&mut self, what: &str) -> String {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let name = format!("{what}_tour_{}_{nanos}", std::process::id());
-        self.names.push(name.clone());
+        let queue = TempQueue::named(&format!("{what}_tour"));
+        let name = queue.name.clone();
+        self.names.push(queue);
         name
-    }
-}
-
-impl Drop for TourQueues {
-    fn drop(&mut self) {
-        if let Ok(mut connection) = Connection::insecure_open(&amqp_url()) {
-            if let Ok(channel) = connection.open_channel(None) {
-                for name in &self.names {
-                    let _ = channel.queue_delete(name.clone(), QueueDeleteOptions::default());
-                }
-            }
-            let _ = connection.close();
-        }
     }
 }
 
@@ -120,8 +99,8 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         "amqp-rpc-server declares the queue {served} (the tutorial: rpc_queue) and consumes it"
     ));
     // Declared here first (the tutorial's way) so the tour can watch it before the server starts.
-    amqp_fibonacci::server::declare_like_tutorial(&channel, &served)?;
-    let server = ServerThread::spawn(
+    amqp_fibonacci::declare_like_tutorial(&channel, &served)?;
+    let server = spawn_server(
         &url,
         &served,
         Function::Fib,
@@ -245,14 +224,14 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         first.answered, first.errors
     ));
     let delay = Duration::from_millis(100);
-    let one = ServerThread::spawn(
+    let one = spawn_server(
         &url,
         &served,
         Function::Fib,
         delay,
         Narrator::console_writer("server 1"),
     );
-    let two = ServerThread::spawn(
+    let two = spawn_server(
         &url,
         &served,
         Function::Fib,

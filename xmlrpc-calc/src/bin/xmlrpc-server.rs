@@ -6,15 +6,15 @@
 //! Terminal 1: `cargo run -p xmlrpc-calc`
 //! Terminal 2: `cargo run -p xmlrpc-calc --bin xmlrpc-client`  → `7 + 3 = 10, 7-3 = 4, 7*3 = 21, 7/3 = 2`
 //! (or the tutorial's Python client: `.venv/bin/python xmlrpc-calc/peers/client.py`).
+//! Ctrl-C (or SIGTERM) stops it: calls in flight get half a second to finish; exit status 0.
+//! With `--allow-file`, `kill -HUP <pid>` re-reads the allowlist.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use ipnet::IpNet;
-use xmlrpc_calc::server::{self, ServerConfig};
+use xmlrpc_calc::hardening::HardeningArgs;
+use xmlrpc_calc::{questions::concurrency, server};
 
 /// XML-RPC calculator server: add, subtract, multiply, divide, sleep, system.multicall and
 /// system.listMethods at / and /RPC2, hello(name) at /api. Partner: xmlrpc-client (or peers/client.py).
@@ -29,22 +29,9 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = server::DEFAULT_LISTEN)]
     listen: String,
-    /// Drop a client that sends no request headers (or body) within this time: 10, 2.5s, 500ms.
-    #[arg(long, default_value = "10s", value_parser = common::parse_duration)]
-    read_timeout: Duration,
-    /// Largest request body in bytes; bigger requests get `413 Payload Too Large`.
-    #[arg(long, default_value_t = server::MAX_BODY)]
-    max_body: usize,
-    /// Only clients from this network may call (repeatable), e.g. 127.0.0.1/32, 10.0.0.0/8.
-    /// Others get `403 Forbidden`. Default: everyone.
-    #[arg(long = "allow", value_name = "CIDR")]
-    allow: Vec<IpNet>,
-    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
-    #[arg(long, requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// The PEM private key of --tls-cert.
-    #[arg(long, requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
+    /// The answers to the tutorial's timeout and security questions.
+    #[command(flatten)]
+    hardening: HardeningArgs,
 }
 
 fn main() -> ExitCode {
@@ -55,26 +42,22 @@ fn main() -> ExitCode {
 async fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(server::load_tls(cert, key)?),
-        _ => None,
+    let config = args.hardening.into_config()?;
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
     };
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let listener = server::listen(&args.listen)
+    let listener = concurrency::listen(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {} (already in use?)", args.listen))?;
     let addr = listener.local_addr()?;
-    let config = ServerConfig {
-        read_timeout: args.read_timeout,
-        max_body: args.max_body,
-        allow: args.allow,
-        tls,
-    };
     tracing::info!(url = %format!("{scheme}://{addr}/"), ?config.allow, "serving XML-RPC");
     println!("Listening on port {}...", addr.port());
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let stop = async move {
+        tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = sigterm.recv() => {} }
     };
-    server::run(listener, config, ctrl_c).await?;
+    server::run(listener, config, stop).await?;
     Ok(())
 }

@@ -1,0 +1,124 @@
+//! The question: **what if a client misbehaves?** Each connection's worst outcomes are an error
+//! reply and a closed socket:
+//! - broken JSON, or something that is not an object/array → -32700 parse error, then we hang up
+//!   (we cannot know where the garbage ends, so we cannot resynchronise);
+//! - a request that grows past [`Limits::max_request_bytes`] (1 MiB) → -32600 invalid request,
+//!   then we hang up;
+//! - half a request and then silence → dropped after [`Limits::idle_timeout`] (30 s);
+//! - a client that never reads its replies → dropped when a reply cannot be written within
+//!   the same idle timeout;
+//! - half a request and then a hang-up → logged and dropped.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use jsonrpc_core::{Error, Response, Version};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The largest request either transport accepts. A phone-book query is a few dozen bytes; the
+/// bound keeps one client from filling the server's memory with a request that never ends.
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+/// A TCP connection that has not completed a request (or taken a reply) for this long is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How much we read from a socket at a time.
+const CHUNK: usize = 16 * 1024;
+
+/// The bounds a server puts on its clients (the server's `--max-request-bytes` and
+/// `--idle-timeout`; the defaults are the constants above).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest request accepted, in bytes (TCP: the unfinished request; HTTP: the body).
+    pub max_request_bytes: usize,
+    /// How long a TCP client may stay silent in the middle of a request, or not read a reply.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_request_bytes: MAX_REQUEST_BYTES,
+            idle_timeout: IDLE_TIMEOUT,
+        }
+    }
+}
+
+/// The server's flags for [`Limits`] (flattened into `jsonrpc-server`'s command line).
+#[derive(Debug, clap::Args)]
+pub struct LimitsArgs {
+    /// The largest request accepted (a longer one gets an error and, on TCP, a closed socket).
+    #[arg(long, default_value_t = MAX_REQUEST_BYTES, value_name = "BYTES")]
+    max_request_bytes: usize,
+    /// Close a TCP connection that stays silent this long in the middle of a request (30, 500ms).
+    #[arg(long, default_value = "30s", value_parser = common::parse_duration)]
+    idle_timeout: Duration,
+}
+
+impl LimitsArgs {
+    /// The limits these flags ask for.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_request_bytes: self.max_request_bytes,
+            idle_timeout: self.idle_timeout,
+        }
+    }
+}
+
+/// Reads what the client sent next onto `buf`: `Ok(false)` when the client hung up or stayed
+/// silent for `idle_timeout` (logged), `Ok(true)` when there is more to look at.
+pub async fn read_more(
+    socket: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    peer: SocketAddr,
+    idle_timeout: Duration,
+) -> io::Result<bool> {
+    let mut chunk = vec![0u8; CHUNK];
+    let n = match tokio::time::timeout(idle_timeout, socket.read(&mut chunk)).await {
+        Ok(n) => n?,
+        Err(_elapsed) => {
+            tracing::info!("{peer} idle for {idle_timeout:?}; closing");
+            return Ok(false);
+        }
+    };
+    if n == 0 {
+        if buf.iter().any(|b| !b.is_ascii_whitespace()) {
+            let dropped = buf.len();
+            tracing::warn!("{peer} hung up in the middle of a request ({dropped} bytes dropped)");
+        }
+        return Ok(false);
+    }
+    tracing::trace!(bytes = n, "{peer} read");
+    buf.extend_from_slice(&chunk[..n]);
+    Ok(true)
+}
+
+/// Writes a reply, giving up after `idle_timeout` if the client does not read.
+pub async fn send(socket: &mut TcpStream, reply: &str, idle_timeout: Duration) -> io::Result<()> {
+    match tokio::time::timeout(idle_timeout, socket.write_all(reply.as_bytes())).await {
+        Ok(written) => written,
+        Err(_elapsed) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client does not read its replies",
+        )),
+    }
+}
+
+/// Sends one error reply (with `"id": null`, as the spec wants when the id is unknown) and closes
+/// the connection politely: we stop writing, then discard what the client still sends for a
+/// moment, so that closing does not reset the connection before the client has read our reply.
+pub async fn refuse(mut socket: TcpStream, error: Error, idle_timeout: Duration) -> io::Result<()> {
+    let reply = serde_json::to_string(&Response::from(error, Some(Version::V2)))?;
+    send(&mut socket, &reply, idle_timeout).await?;
+    socket.shutdown().await?;
+    let mut sink = vec![0u8; CHUNK];
+    let drain = async {
+        while let Ok(n) = socket.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! The server binary over its life: Ctrl-C/SIGTERM with a call in flight, and the allowlist file
+//! re-read on SIGHUP without dropping a connection or a call.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::testing::{run, Proc};
+use xmlrpc_calc::{CallError, Client};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Our server on an ephemeral port with `extra` flags; returns it and its address.
+fn server(extra: &[&str]) -> (Proc, String) {
+    let mut server = Proc::spawn(
+        "xmlrpc-server",
+        Command::new(env!("CARGO_BIN_EXE_xmlrpc-server"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra),
+    );
+    let line = server
+        .expect_line(WAIT, |l| l.starts_with("Listening on port "))
+        .unwrap();
+    let port = line
+        .trim_start_matches("Listening on port ")
+        .trim_end_matches("...");
+    (server, format!("127.0.0.1:{port}"))
+}
+
+/// A call of `method` with int/double params as raw XML-RPC.
+fn xml(method: &str, params: &str) -> String {
+    format!("<?xml version=\"1.0\"?><methodCall><methodName>{method}</methodName><params>{params}</params></methodCall>")
+}
+
+/// Sends one HTTP request on `stream` (keep-alive unless `close`) and reads its whole reply.
+fn exchange(stream: &mut TcpStream, body: &str, close: bool) -> (u16, String) {
+    let connection = if close { "Connection: close\r\n" } else { "" };
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\n{connection}Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    let mut reply = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&reply).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_string)
+                })
+                .and_then(|n| n.trim().parse::<usize>().ok());
+            if length.is_some_and(|n| body.len() >= n) {
+                let status = head
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap();
+                return (status, body.to_string());
+            }
+        }
+        let n = stream.read(&mut chunk).unwrap();
+        assert!(
+            n > 0,
+            "the server closed the connection mid-reply: {text:?}"
+        );
+        reply.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// An `add 1 1` by the library client: Ok, or the HTTP status it was refused with.
+fn add(addr: &str) -> Result<(), u16> {
+    let client = Client::new(&format!("http://{addr}/"), WAIT, None).unwrap();
+    let request = xmlrpc::Request::new("add").arg(1).arg(1);
+    match client.call(&request) {
+        Ok(_) => Ok(()),
+        Err(CallError::Http { status, .. }) => Err(status),
+        Err(other) => panic!("add 1 1: {other}"),
+    }
+}
+
+#[test]
+fn ctrl_c_and_sigterm_let_the_call_in_hand_finish_and_exit_0_within_a_second() {
+    for signal in ["INT", "TERM"] {
+        let (server, addr) = server(&[]);
+        let mut stream = TcpStream::connect(&addr).unwrap();
+        // The connection is accepted and served (a first call answered) ...
+        let (status, _) = exchange(&mut stream, &xml("add", "<param><value><int>1</int></value></param><param><value><int>2</int></value></param>"), false);
+        assert_eq!(status, 200);
+        // ... and has a slow call of 0.3 s in hand when the signal comes.
+        let slow = xml(
+            "sleep",
+            "<param><value><double>0.3</double></value></param>",
+        );
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{slow}",
+            slow.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        server.signal(signal);
+        let started = Instant::now();
+        let mut reply = String::new();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream.read_to_string(&mut reply).unwrap();
+        assert!(
+            reply.starts_with("HTTP/1.1 200"),
+            "SIG{signal}: the call in hand was answered: {reply:?}"
+        );
+        assert!(reply.contains("<double>0.3</double>"), "{reply}");
+        let stopped = server.finish(Duration::from_secs(1));
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "SIG{signal}: {:?}",
+            started.elapsed()
+        );
+        stopped
+            .success()
+            .unwrap_or_else(|e| panic!("SIG{signal}: exit 0 within 1 s: {e}"));
+    }
+}
+
+#[test]
+fn the_allow_file_is_reread_on_sighup_without_dropping_a_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("allow.txt");
+    let path = file.to_str().unwrap();
+    std::fs::write(&file, "127.0.0.1/32\n").unwrap();
+    let (mut server, addr) = server(&["--allow-file", path]);
+    let reloaded = |server: &mut Proc, what: &str| {
+        server.signal("HUP");
+        server.expect_line(WAIT, |l| l.starts_with(what)).unwrap();
+    };
+    assert_eq!(add(&addr), Ok(()), "allowed by the file");
+
+    // A connection accepted under the old list, with a slow call in flight over the reload.
+    let mut old = TcpStream::connect(&addr).unwrap();
+    let one = xml(
+        "add",
+        "<param><value><int>1</int></value></param><param><value><int>1</int></value></param>",
+    );
+    assert_eq!(exchange(&mut old, &one, false).0, 200);
+    let slow = xml(
+        "sleep",
+        "<param><value><double>0.5</double></value></param>",
+    );
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{slow}",
+        slow.len()
+    );
+    old.write_all(head.as_bytes()).unwrap();
+
+    // The file now allows only 127.0.0.2: we (127.0.0.1) are refused from the next connection.
+    std::fs::write(&file, "# the classroom changed\n127.0.0.2/32\n").unwrap();
+    reloaded(&mut server, "Allowlist reloaded from");
+    assert_eq!(add(&addr), Err(403), "refused after the reload");
+
+    // The call in flight during the reload completes on its connection.
+    let mut reply = String::new();
+    old.set_read_timeout(Some(WAIT)).unwrap();
+    old.read_to_string(&mut reply).unwrap();
+    assert!(
+        reply.starts_with("HTTP/1.1 200") && reply.contains("<double>0.5</double>"),
+        "{reply}"
+    );
+
+    // Changed back: the same address is served again.
+    std::fs::write(&file, "127.0.0.2/32\n127.0.0.0/8  # loopback\n").unwrap();
+    reloaded(&mut server, "Allowlist reloaded from");
+    assert_eq!(add(&addr), Ok(()), "served after the second reload");
+
+    // A bad file keeps the previous list, and says why.
+    std::fs::write(&file, "127.0.0.0/8\nnot-a-network\n").unwrap();
+    reloaded(&mut server, "Allowlist not reloaded");
+    assert_eq!(add(&addr), Ok(()), "the old list still holds");
+    let lines = server.finish(Duration::from_millis(100)).stdout;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("allow.txt:2") && l.contains("not-a-network")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_bad_allow_file_at_start_up_is_an_error_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("allow.txt");
+    std::fs::write(&file, "10.0.0.0/8\n10.0.0.0/33\n").unwrap();
+    let done = run(
+        "xmlrpc-server",
+        Command::new(env!("CARGO_BIN_EXE_xmlrpc-server"))
+            .args(["--listen", "127.0.0.1:0", "--allow-file"])
+            .arg(&file),
+        WAIT,
+    );
+    assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
+    assert!(done.stderr.contains("allow.txt:2"), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("--allow-file"),
+        "names the flag: {}",
+        done.stderr
+    );
+    assert!(
+        done.stdout.is_empty(),
+        "refused before listening: {:?}",
+        done.stdout
+    );
+}
