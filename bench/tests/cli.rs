@@ -18,6 +18,7 @@ fn lists_every_scenario() {
         "zmq-pushpull",
         "discovery",
         "msgpack-rpc",
+        "zerorpc",
         "amqp-rpc-sequential",
         "amqp-rpc-pipelined",
         "xmlrpc",

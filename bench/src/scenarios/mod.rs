@@ -13,6 +13,7 @@ pub mod idle_rss;
 pub mod jsonrpc;
 pub mod msgpack_rpc;
 pub mod xmlrpc;
+pub mod zerorpc;
 pub mod zmq_pushpull;
 pub mod zmq_reqrep;
 
@@ -46,6 +47,12 @@ pub const ALL: &[Scenario] = &[
         name: "msgpack-rpc",
         about: "demo6 `plus` calls/s, 1 and 4 clients: Rust server vs the PHP route-table server",
         run: msgpack_rpc::run,
+    },
+    Scenario {
+        name: "zerorpc",
+        about:
+            "zerorpc add(7, 3) calls/s (1, 8 clients): Rust vs zerorpc-python; zerorpc vs XML-RPC",
+        run: zerorpc::run,
     },
     Scenario {
         name: "amqp-rpc-sequential",

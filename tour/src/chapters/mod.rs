@@ -16,6 +16,7 @@ mod demo5;
 mod demo6;
 mod jsonrpc;
 mod xmlrpc;
+mod zerorpc;
 
 /// Every chapter, in the order of the tutorial.
 pub fn all() -> Vec<Chapter> {
@@ -26,6 +27,7 @@ pub fn all() -> Vec<Chapter> {
         demo4::CHAPTER,
         demo5::CHAPTER,
         demo6::CHAPTER,
+        zerorpc::CHAPTER,
         amqp::CHAPTER,
         xmlrpc::CHAPTER,
         jsonrpc::CHAPTER,

@@ -1,0 +1,221 @@
+//! `zerorpc` — section 6½: calls per second of `add(7, 3)` on `zerorpc-server` (Rust) against
+//! the real zerorpc-python server (`zerorpc-framework/peers/server.py`), with the same client —
+//! a lean DEALER that sends pre-built call events and waits for each `OK` — with 1 and with 8
+//! clients; then the tutorial's claim, zerorpc "at least faster than XML-RPC", for the same
+//! call: `zerorpc-server` against `xmlrpc-server` (both Rust, so only the protocol and
+//! transport differ), and in the progress lines the same comparison between the two Python
+//! servers (zerorpc-python against the tutorial's `SimpleXMLRPCServer` + `ThreadingMixIn`).
+//!
+//! Both zerorpc servers print a console line per call; it goes to `/dev/null` for both.
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context as _};
+use zerorpc_framework::event::{id_key, Event};
+use zerorpc_framework::Value;
+
+use crate::ctx::{free_addr, section_peer, skip, start_server, Ctx, QuietServer, Ready};
+use crate::load::{self, HttpClient};
+use crate::measure::{self, Better, Contender, Row};
+
+const PEER: &str = "zerorpc-python server";
+/// The answer deadline of the bench's clients.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The XML-RPC call of the same `add(7, 3)` (what a Python `ServerProxy` sends).
+const ADD_7_3_XML: &str = "<?xml version='1.0'?>\n<methodCall>\n<methodName>add</methodName>\n\
+<params>\n<param>\n<value><int>7</int></value>\n</param>\n<param>\n<value><int>3</int></value>\n\
+</param>\n</params>\n</methodCall>\n";
+
+pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
+    let mut python = ctx.python(&section_peer("zerorpc-framework", "server.py"))?;
+    let interpreter = python.get_program().to_owned();
+    let imports = Command::new(&interpreter)
+        .args(["-c", "import zerorpc"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !imports {
+        return skip(format!(
+            "the Python zerorpc package is missing from the venv — run {}",
+            common::testing::SETUP_HINT
+        ));
+    }
+    let binary = ctx.binary("zerorpc-framework", "zerorpc-server")?;
+
+    let rust_endpoint = common::testing::free_endpoint();
+    let rust_server = QuietServer::start(
+        "zerorpc-server",
+        Command::new(binary).args(["--bind", &rust_endpoint]),
+    )?;
+    let py_endpoint = common::testing::free_endpoint();
+    let py_server =
+        QuietServer::start("peers/server.py", python.env("ZMQ_ENDPOINT", &py_endpoint))?;
+    // The first call waits for each server to be up (a DEALER queues until it connects) and
+    // checks that it really answers 10.
+    let context = zmq::Context::new();
+    for (endpoint, server) in [(&rust_endpoint, &rust_server), (&py_endpoint, &py_server)] {
+        let mut client = Client::connect(&context, endpoint)?;
+        client.call().map_err(|e| server.explain(e))?;
+    }
+
+    let sample = ctx.budget.sample;
+    let zerorpc_rate =
+        |endpoint: &str, server: &QuietServer, clients: usize| -> anyhow::Result<f64> {
+            let rate = load::concurrent(
+                clients,
+                sample,
+                || Client::connect(&context, endpoint),
+                |client| client.call(),
+            )
+            .map_err(|e| server.explain(e))?;
+            Ok(rate.per_second())
+        };
+    let mut rows = Vec::new();
+    let mut python_one_client = 0.0;
+    for clients in [1, 8] {
+        ctx.say(format!("add(7, 3) with {clients} client(s)"));
+        let medians = measure::round_robin(
+            ctx.budget.repeats,
+            &mut [
+                Contender::new("Rust zerorpc-server", || {
+                    zerorpc_rate(&rust_endpoint, &rust_server, clients)
+                }),
+                Contender::new(PEER, || zerorpc_rate(&py_endpoint, &py_server, clients)),
+            ],
+            ctx.sample_reporter("calls/s"),
+        )?;
+        if clients == 1 {
+            python_one_client = medians[1];
+        }
+        let plural = if clients == 1 { "" } else { "s" };
+        rows.push(Row::new(
+            format!("zerorpc ({clients} client{plural})"),
+            "calls/s",
+            Better::Higher,
+            medians[0],
+            PEER,
+            medians[1],
+        ));
+    }
+
+    // The tutorial's claim, for the same call: zerorpc against XML-RPC.
+    let xmlrpc_binary = ctx.binary("xmlrpc-calc", "xmlrpc-server")?;
+    let xml_addr = free_addr();
+    let _xmlrpc = start_server(
+        "xmlrpc-server",
+        Command::new(xmlrpc_binary).args(["--listen", &xml_addr.to_string()]),
+        Ready::Port(xml_addr),
+        Duration::from_secs(10),
+    )?;
+    let py_xml_addr = free_addr();
+    let mut py_xml = ctx.python(&section_peer("xmlrpc-calc", "server.py"))?;
+    let _py_xmlrpc = start_server(
+        "xmlrpc server.py",
+        py_xml.arg(py_xml_addr.port().to_string()),
+        Ready::Port(py_xml_addr),
+        Duration::from_secs(10),
+    )?;
+    for addr in [xml_addr, py_xml_addr] {
+        let reply = HttpClient::post(addr, "/", "text/xml", ADD_7_3_XML).call()?;
+        let text = String::from_utf8_lossy(&reply);
+        if !(text.contains("<int>10</int>") || text.contains("<i4>10</i4>")) {
+            bail!("{addr} did not answer add(7, 3) with 10: {text}");
+        }
+    }
+    let xml_rate = |addr: SocketAddr| -> anyhow::Result<f64> {
+        let rate = load::concurrent(
+            1,
+            sample,
+            || Ok(HttpClient::post(addr, "/", "text/xml", ADD_7_3_XML)),
+            |client| client.call().map(drop),
+        )?;
+        Ok(rate.per_second())
+    };
+    ctx.say("add(7, 3), one client: zerorpc against XML-RPC over HTTP");
+    let medians = measure::round_robin(
+        ctx.budget.repeats,
+        &mut [
+            Contender::new("Rust zerorpc-server", || {
+                zerorpc_rate(&rust_endpoint, &rust_server, 1)
+            }),
+            Contender::new("Rust xmlrpc-server", || xml_rate(xml_addr)),
+            Contender::new("Python XML-RPC server", || xml_rate(py_xml_addr)),
+        ],
+        ctx.sample_reporter("calls/s"),
+    )?;
+    ctx.say(format!(
+        "the tutorial's claim, Python against Python: zerorpc-python {} calls/s, XML-RPC \
+         (SimpleXMLRPCServer + ThreadingMixIn) {} calls/s: zerorpc × {:.2}",
+        crate::ctx::fmt_value(python_one_client),
+        crate::ctx::fmt_value(medians[2]),
+        python_one_client / medians[2]
+    ));
+    rows.push(Row::new(
+        "zerorpc vs XML-RPC (1 client, Rust servers)",
+        "calls/s",
+        Better::Higher,
+        medians[0],
+        "Rust xmlrpc-server (XML-RPC)",
+        medians[1],
+    ));
+    Ok(rows)
+}
+
+/// A DEALER that calls `add(7, 3)` again and again: a fresh message id per call (as zerorpc
+/// requires), the answer matched by its `response_to`, heartbeats of a slow server skipped.
+struct Client {
+    socket: zmq::Socket,
+    endpoint: String,
+    calls: u64,
+}
+
+impl Client {
+    fn connect(context: &zmq::Context, endpoint: &str) -> anyhow::Result<Client> {
+        let socket = context.socket(zmq::DEALER)?;
+        socket.set_linger(0)?;
+        socket.set_rcvtimeo(i32::try_from(REPLY_TIMEOUT.as_millis()).unwrap_or(i32::MAX))?;
+        socket.connect(endpoint)?;
+        Ok(Client {
+            socket,
+            endpoint: endpoint.to_string(),
+            calls: 0,
+        })
+    }
+
+    fn call(&mut self) -> anyhow::Result<()> {
+        self.calls += 1;
+        let mut event = Event::new("add", Value::Array(vec![7.into(), 3.into()]), None);
+        let id = Value::Binary(format!("{:032x}", self.calls).into_bytes());
+        event.header.message_id = id.clone();
+        self.socket.send_multipart([&b""[..], &event.encode()], 0)?;
+        loop {
+            let frames = match self.socket.recv_multipart(0) {
+                Ok(frames) => frames,
+                Err(zmq::Error::EAGAIN) => {
+                    return Err(anyhow!(
+                        "no answer from {} within {REPLY_TIMEOUT:?}",
+                        self.endpoint
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let answer = Event::decode(frames.last().context("an empty message")?)?;
+            if answer.header.response_to.as_ref().map(id_key) != Some(id_key(&id))
+                || answer.name == "_zpc_hb"
+            {
+                continue; // a heartbeat, or a late answer to an earlier call
+            }
+            if answer.name != "OK" || answer.args != Value::Array(vec![10.into()]) {
+                bail!(
+                    "{} answered add(7, 3) with {} {}",
+                    self.endpoint,
+                    answer.name,
+                    answer.args
+                );
+            }
+            return Ok(());
+        }
+    }
+}

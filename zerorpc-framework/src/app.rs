@@ -1,0 +1,178 @@
+//! The section's methods: plain Rust functions, registered in [`server`] in one line each.
+//! This is all a user of the framework writes (compare demo6's route table, which also owned
+//! the loop). `zerorpc-server` and the tests both build the server here.
+
+use std::time::Duration;
+
+use rmpv::Value;
+use serde::{Deserialize, Serialize};
+
+use crate::method::Failure;
+use crate::middleware;
+use crate::Server;
+
+/// The server's name, what `_zerorpc_name` answers.
+pub const NAME: &str = "zerorpc-server";
+
+/// `add(a, b)` takes integers or floats, like Python's `a + b`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+/// The section's server: its methods, the timing middleware, and the access-key check when
+/// `access_key` is given. IoC in five lines: we say *what*, the framework does *when*.
+pub fn server(access_key: Option<String>) -> Server {
+    let server = Server::new(NAME)
+        .method(
+            "add(a, b)",
+            "a + b, for integers or floats (like Python)",
+            add,
+        )
+        .method(
+            "plus(numbers)",
+            "the sum of a list of integers (demo6's call)",
+            plus,
+        )
+        .method("hello(name)", "a greeting", hello)
+        .method("echo(x)", "x, unchanged, whatever its type", echo)
+        .stream("count(n)", "a stream of the integers 0 … n-1", count)
+        .method("sleep(seconds)", "sleeps, then answers the seconds", sleep)
+        .method(
+            "fail(message)",
+            "always fails with ValueError(message)",
+            fail,
+        )
+        // AOP: one line each, around every method (built-ins included).
+        .around(middleware::timing());
+    match access_key {
+        Some(key) => server.around(middleware::access_key(key)),
+        None => server,
+    }
+}
+
+/// `add(2, 3)` = 5, `add(0.5, 0.25)` = 0.75, `add(1, 0.5)` = 1.5.
+pub fn add(a: Number, b: Number) -> Result<Number, Failure> {
+    match (a, b) {
+        (Number::Int(a), Number::Int(b)) => a.checked_add(b).map(Number::Int).ok_or_else(|| {
+            Failure::new(
+                "OverflowError",
+                format!("{a} + {b} does not fit in 64 bits"),
+            )
+        }),
+        (a, b) => Ok(Number::Float(as_float(a) + as_float(b))),
+    }
+}
+
+fn as_float(n: Number) -> f64 {
+    match n {
+        Number::Int(i) => i as f64,
+        Number::Float(f) => f,
+    }
+}
+
+/// demo6's call: `plus([1, 2, 2, 3, 3, 4, 2, 3, -1])` = 19 (summed in 128 bits).
+pub fn plus(numbers: Vec<i64>) -> Result<i64, Failure> {
+    let sum: i128 = numbers.iter().map(|&n| i128::from(n)).sum();
+    i64::try_from(sum).map_err(|_| {
+        Failure::new(
+            "OverflowError",
+            format!("the sum {sum} does not fit in 64 bits"),
+        )
+    })
+}
+
+/// `hello("Ada")` = `"Hello, Ada!"`.
+pub fn hello(name: String) -> Result<String, Failure> {
+    Ok(format!("Hello, {name}!"))
+}
+
+/// `echo(x)` = x: a [`Value`] parameter takes anything, and bin stays bin.
+pub fn echo(x: Value) -> Result<Value, Failure> {
+    Ok(x)
+}
+
+/// `count(3)` streams 0, 1, 2.
+pub fn count(n: u64) -> Result<std::ops::Range<u64>, Failure> {
+    Ok(0..n)
+}
+
+/// The longest `sleep` we accept, so that a typo cannot park a thread for days.
+pub const MAX_SLEEP: f64 = 3600.0;
+
+/// `sleep(15)` sleeps 15 s, then answers 15: a long call that lives on heartbeats.
+pub fn sleep(seconds: Number) -> Result<Number, Failure> {
+    let s = as_float(seconds);
+    if !(0.0..=MAX_SLEEP).contains(&s) {
+        return Err(Failure::new(
+            "ValueError",
+            format!("sleep takes 0 to {MAX_SLEEP} seconds, got {s}"),
+        ));
+    }
+    std::thread::sleep(Duration::from_secs_f64(s));
+    Ok(seconds)
+}
+
+/// `fail("boom")` answers `ERR ["ValueError", "boom", …]`.
+pub fn fail(message: String) -> Result<Value, Failure> {
+    Err(Failure::new("ValueError", message))
+}
+
+/// A value as JSON, for the client's output. JSON has no binary type: a bin prints as a
+/// string of its bytes read as UTF-8 (lossy); a map key that is not a string prints as text.
+pub fn to_json(value: &Value) -> String {
+    json(value).to_string()
+}
+
+fn json(value: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        Value::Nil => J::Null,
+        Value::Boolean(b) => J::Bool(*b),
+        Value::Integer(i) => match (i.as_i64(), i.as_u64()) {
+            (Some(n), _) => J::from(n),
+            (_, Some(n)) => J::from(n),
+            _ => J::Null,
+        },
+        Value::F32(f) => J::from(f64::from(*f)),
+        Value::F64(f) => J::from(*f),
+        Value::String(s) => J::String(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+        Value::Binary(b) => J::String(String::from_utf8_lossy(b).into_owned()),
+        Value::Array(items) => J::Array(items.iter().map(json).collect()),
+        Value::Map(entries) => J::Object(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = k.as_str().map_or_else(|| k.to_string(), str::to_string);
+                    (key, json(v))
+                })
+                .collect(),
+        ),
+        Value::Ext(tag, data) => J::String(format!("ext({tag}, {} bytes)", data.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_behaves_like_python() {
+        assert_eq!(add(Number::Int(2), Number::Int(3)), Ok(Number::Int(5)));
+        assert_eq!(
+            add(Number::Float(0.5), Number::Float(0.25)),
+            Ok(Number::Float(0.75))
+        );
+        assert_eq!(
+            add(Number::Int(1), Number::Float(0.5)),
+            Ok(Number::Float(1.5))
+        );
+        assert_eq!(
+            add(Number::Int(i64::MAX), Number::Int(1)).unwrap_err().name,
+            "OverflowError"
+        );
+        assert_eq!(plus(vec![1, 2, 2, 3, 3, 4, 2, 3, -1]), Ok(19));
+    }
+}

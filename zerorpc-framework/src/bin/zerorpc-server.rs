@@ -1,0 +1,57 @@
+//! zerorpc-server — a zerorpc server (section 6½): the framework step after demo6.
+//!
+//! Binds `tcp://127.0.0.1:4242` (ROUTER; zerorpc's customary port) and serves `add`, `plus`,
+//! `hello`, `echo`, `count` (a stream), `sleep` and `fail`, plus zerorpc's built-ins
+//! (`_zerorpc_inspect`, …). It speaks zerorpc protocol v3, so the real Python `zerorpc`
+//! client works against it. One console line per call: `plus([1, 2, 2, 3, 3, 4, 2, 3, -1]) = 19`.
+//! Terminal 1: `cargo run -p zerorpc-framework`;
+//! terminal 2: `cargo run -p zerorpc-framework --bin zerorpc-client -- plus '[1, 2, 2, 3, 3, 4, 2, 3, -1]'`
+//! (or `python peers/client.py`).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use zerorpc_framework::{app, BIND};
+
+/// zerorpc server (ZeroMQ ROUTER, MessagePack, zerorpc protocol v3): methods add, plus, hello,
+/// echo, count (a stream), sleep, fail. Partner: zerorpc-client, or any zerorpc client
+/// (Python: `zerorpc.Client("tcp://127.0.0.1:4242")`; peers/client.py).
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Endpoint to bind. The default is loopback only; use 'tcp://*:4242' to share the server
+    /// with a classroom over Wi-Fi.
+    #[arg(long, default_value = BIND)]
+    bind: String,
+    /// Heartbeat interval (zerorpc's is 5 s; a client is lost after two silent intervals).
+    #[arg(long, default_value = "5s", value_parser = common::parse_duration)]
+    heartbeat: Duration,
+    /// Refuse calls whose header lacks `access_key: KEY` (the access-key middleware).
+    #[arg(long, env = "ZERORPC_ACCESS_KEY")]
+    access_key: Option<String>,
+}
+
+fn main() -> ExitCode {
+    common::cli::report(run())
+}
+
+fn run() -> anyhow::Result<()> {
+    common::logging::init();
+    let args = Args::parse();
+    let stop = common::shutdown::on_ctrl_c().context("cannot install the Ctrl-C handler")?;
+
+    let context = zmq::Context::new();
+    let server = app::server(args.access_key)
+        .heartbeat(args.heartbeat)
+        .console(std::io::stdout());
+    let methods = server.names().join(", ");
+    let bound = server
+        .bind(&context, &args.bind)
+        .with_context(|| format!("cannot bind {} (is another server running?)", args.bind))?;
+    tracing::info!(endpoint = bound.endpoint(), %methods, "zerorpc-server listening (Ctrl-C to stop)");
+    bound.run(&stop)?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! The server's worker threads: a pool that grows on demand. Every call gets a thread at once
+//! — an idle one if there is one, else a new one — so a slow call never waits behind another;
+//! a thread idle for [`IDLE_EXIT`] ends. Reusing threads saves starting one per call (tens of
+//! microseconds, a good part of a fast call's cost).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+/// How long an idle worker waits for another call before it ends.
+pub const IDLE_EXIT: Duration = Duration::from_secs(30);
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// See the module documentation.
+pub struct Workers {
+    jobs: mpsc::Sender<Job>,
+    queue: Arc<Mutex<mpsc::Receiver<Job>>>,
+    /// Workers waiting for a job and not promised to one yet.
+    idle: Arc<AtomicUsize>,
+    alive: Arc<AtomicUsize>,
+}
+
+impl Default for Workers {
+    fn default() -> Workers {
+        Workers::new()
+    }
+}
+
+impl Workers {
+    pub fn new() -> Workers {
+        let (jobs, queue) = mpsc::channel();
+        Workers {
+            jobs,
+            queue: Arc::new(Mutex::new(queue)),
+            idle: Arc::new(AtomicUsize::new(0)),
+            alive: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// How many workers are running a job (or about to).
+    pub fn busy(&self) -> usize {
+        self.alive
+            .load(Ordering::SeqCst)
+            .saturating_sub(self.idle.load(Ordering::SeqCst))
+    }
+
+    /// Runs `job` on a worker at once: an idle worker is promised to it (the count goes down
+    /// here, not when the worker wakes, so two jobs never count on the same worker), else a
+    /// new worker starts.
+    pub fn run(&self, job: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+        let promised = take_one(&self.idle);
+        if !promised {
+            self.spawn()?;
+        }
+        self.jobs
+            .send(Box::new(job))
+            .map_err(|_| std::io::Error::other("the worker queue is closed"))
+    }
+
+    fn spawn(&self) -> std::io::Result<()> {
+        let (queue, idle, alive) = (
+            Arc::clone(&self.queue),
+            Arc::clone(&self.idle),
+            Arc::clone(&self.alive),
+        );
+        alive.fetch_add(1, Ordering::SeqCst);
+        let worker = move || loop {
+            let job = queue
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .recv_timeout(IDLE_EXIT);
+            match job {
+                Ok(job) => {
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                        tracing::error!("a call panicked outside its method");
+                    }
+                    idle.fetch_add(1, Ordering::SeqCst);
+                }
+                // Idle too long: end, unless a job was just promised to an idle worker.
+                Err(mpsc::RecvTimeoutError::Timeout) if !take_one(&idle) => {}
+                Err(_) => {
+                    alive.fetch_sub(1, Ordering::SeqCst);
+                    return;
+                }
+            }
+        };
+        let started = std::thread::Builder::new()
+            .name("zerorpc-call".into())
+            .spawn(worker);
+        if started.is_err() {
+            self.alive.fetch_sub(1, Ordering::SeqCst);
+        }
+        started.map(drop)
+    }
+}
+
+/// Takes one from `count` if it is not zero.
+fn take_one(count: &AtomicUsize) -> bool {
+    count
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two slow jobs and a fast one: the fast one does not wait for the slow ones, and the
+    /// threads are reused afterwards.
+    #[test]
+    fn every_job_gets_a_worker_at_once_and_workers_are_reused() {
+        let workers = Workers::new();
+        let (done, finished) = mpsc::channel();
+        let (release, gate) = mpsc::channel::<()>();
+        let gate = Arc::new(Mutex::new(gate));
+        for _ in 0..2 {
+            let (gate, done) = (Arc::clone(&gate), done.clone());
+            workers
+                .run(move || {
+                    let _ = gate.lock().unwrap().recv_timeout(Duration::from_secs(10));
+                    done.send("slow").unwrap();
+                })
+                .unwrap();
+        }
+        let fast = done.clone();
+        workers.run(move || fast.send("fast").unwrap()).unwrap();
+        assert_eq!(finished.recv_timeout(Duration::from_secs(5)), Ok("fast"));
+        release.send(()).unwrap();
+        release.send(()).unwrap();
+        for _ in 0..2 {
+            assert_eq!(finished.recv_timeout(Duration::from_secs(5)), Ok("slow"));
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while workers.busy() > 0 && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        assert_eq!(workers.busy(), 0);
+        let before = workers.alive.load(Ordering::SeqCst);
+        let again = done.clone();
+        workers.run(move || again.send("again").unwrap()).unwrap();
+        assert_eq!(finished.recv_timeout(Duration::from_secs(5)), Ok("again"));
+        assert_eq!(
+            workers.alive.load(Ordering::SeqCst),
+            before,
+            "a thread was reused"
+        );
+    }
+}

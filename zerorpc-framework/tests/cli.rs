@@ -1,0 +1,230 @@
+//! The two binaries: output, errors, --inspect, --help, the access key, Ctrl-C.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::testing::{free_endpoint, run, Proc};
+
+use crate::support::{python_client, server_process, InProcess};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn client(endpoint: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zerorpc-client"));
+    cmd.args(["--connect", endpoint, "--timeout", "10s"])
+        .args(args);
+    cmd
+}
+
+#[test]
+fn the_client_prints_json_one_line_per_stream_item() {
+    let server = InProcess::start(Duration::from_secs(5), None);
+    let ok = |args: &[&str]| {
+        run("zerorpc-client", &mut client(&server.endpoint, args), WAIT)
+            .success()
+            .unwrap()
+    };
+    assert_eq!(ok(&["add", "2", "3"]), ["5"]);
+    assert_eq!(ok(&["add", "0.5", "0.25"]), ["0.75"]);
+    assert_eq!(ok(&["plus", "[1, 2, 2, 3, 3, 4, 2, 3, -1]"]), ["19"]);
+    assert_eq!(ok(&["hello", "Ada"]), [r#""Hello, Ada!""#]);
+    assert_eq!(
+        ok(&["echo", r#"{"a": [1, null, true]}"#]),
+        [r#"{"a":[1,null,true]}"#]
+    );
+    assert_eq!(ok(&["count", "3"]), ["0", "1", "2"]);
+    assert_eq!(ok(&["_zerorpc_ping"]), [r#"["pong","zerorpc-server"]"#]);
+    let inspect = ok(&["--inspect"]);
+    assert_eq!(inspect[0], r#""zerorpc-server""#);
+    assert!(
+        inspect.contains(&"add(a, b)  a + b, for integers or floats (like Python)".to_string()),
+        "{inspect:?}"
+    );
+    for (args, want) in [
+        (&["fail", "boom"][..], "error: ValueError: boom"),
+        (&["nosuch"][..], "error: NameError: nosuch"),
+    ] {
+        let done = run("zerorpc-client", &mut client(&server.endpoint, args), WAIT);
+        assert_eq!(done.status.and_then(|s| s.code()), Some(1), "{args:?}");
+        assert!(done.stdout.is_empty(), "{:?}", done.stdout);
+        assert_eq!(done.stderr.trim(), want);
+    }
+    let lines = server.stop();
+    assert!(
+        lines.contains(&"plus([1, 2, 2, 3, 3, 4, 2, 3, -1]) = 19".to_string()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"count(3) = stream of 3 items".to_string()),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn the_client_explains_a_missing_server() {
+    let endpoint = free_endpoint(); // nobody there
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zerorpc-client"));
+    cmd.args([
+        "--connect",
+        &endpoint,
+        "--timeout",
+        "300ms",
+        "add",
+        "1",
+        "2",
+    ]);
+    let done = run("zerorpc-client", &mut cmd, WAIT);
+    assert_eq!(done.status.and_then(|s| s.code()), Some(1));
+    assert!(
+        done.stderr.contains("no answer from")
+            && done.stderr.contains("is zerorpc-server running?"),
+        "{}",
+        done.stderr
+    );
+}
+
+/// AOP: the access-key middleware refuses calls without the right key, for every method.
+#[test]
+fn the_access_key_middleware_refuses_calls_without_the_key() {
+    let server = InProcess::start(Duration::from_secs(5), Some("s3cret"));
+    let call = |extra: &[&str]| {
+        let mut args = extra.to_vec();
+        args.extend(["add", "2", "3"]);
+        run(
+            "zerorpc-client",
+            client(&server.endpoint, &args).env_remove("ZERORPC_ACCESS_KEY"),
+            WAIT,
+        )
+    };
+    let refused = call(&[]);
+    assert!(
+        refused
+            .stderr
+            .contains("error: PermissionDenied: this server needs an access key"),
+        "{}",
+        refused.stderr
+    );
+    let wrong = call(&["--access-key", "guess"]);
+    assert!(
+        wrong
+            .stderr
+            .contains("error: PermissionDenied: wrong access key"),
+        "{}",
+        wrong.stderr
+    );
+    assert_eq!(call(&["--access-key", "s3cret"]).success().unwrap(), ["5"]);
+    // The real Python client adds the key through zerorpc's own middleware hook.
+    if let Some(mut python) = python_client(&server.endpoint, &["add", "2", "3"]) {
+        let with_key = run(
+            "Python client",
+            python.env("ZERORPC_ACCESS_KEY", "s3cret"),
+            WAIT,
+        );
+        assert_eq!(with_key.success().unwrap(), ["5"]);
+        let mut python = python_client(&server.endpoint, &["add", "2", "3"]).unwrap();
+        let without = run(
+            "Python client",
+            python.env_remove("ZERORPC_ACCESS_KEY"),
+            WAIT,
+        );
+        assert!(
+            without.stderr.contains("RemoteError: PermissionDenied"),
+            "{}",
+            without.stderr
+        );
+    }
+    server.stop();
+}
+
+#[test]
+fn help_names_the_partner() {
+    for (bin, partner) in [
+        (env!("CARGO_BIN_EXE_zerorpc-server"), "zerorpc-client"),
+        (env!("CARGO_BIN_EXE_zerorpc-client"), "zerorpc-server"),
+    ] {
+        let lines = run(bin, Command::new(bin).arg("--help"), WAIT)
+            .success()
+            .unwrap();
+        assert!(
+            lines.join("\n").contains(partner),
+            "{bin} --help: {lines:?}"
+        );
+    }
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM: the server exits 0 within a second, and the call in hand is
+/// handed back with `ERR ServerStopping` instead of being left to time out.
+#[test]
+fn the_server_stops_cleanly_on_ctrl_c() {
+    use zerorpc_framework::event::Event;
+    use zerorpc_framework::Value;
+
+    use crate::wire::{call_bytes, dealer, next_event};
+
+    for signal in ["INT", "TERM"] {
+        let endpoint = free_endpoint();
+        let mut server: Proc = server_process(
+            common::testing::Lang::Rust,
+            &endpoint,
+            &["--heartbeat", "500ms"],
+        )
+        .unwrap();
+        assert_eq!(
+            run(
+                "zerorpc-client",
+                &mut client(&endpoint, &["add", "2", "3"]),
+                WAIT
+            )
+            .success()
+            .unwrap(),
+            ["5"]
+        );
+        server.expect_line(WAIT, |l| l == "add(2, 3) = 5").unwrap();
+        // A slow call, in hand once the server heartbeats its conversation.
+        let context = zmq::Context::new();
+        let socket = dealer(&context, &endpoint);
+        let id = Value::from("slow");
+        socket
+            .send_multipart(
+                [&b""[..], &call_bytes(id.clone(), "sleep", vec![30.into()])],
+                0,
+            )
+            .unwrap();
+        let hb = next_event(&socket);
+        assert_eq!(
+            (hb.name.as_str(), &hb.header.response_to),
+            ("_zpc_hb", &Some(id.clone()))
+        );
+        let ours = Event::new("_zpc_hb", Value::Array(vec![0.into()]), Some(id.clone()));
+        socket
+            .send_multipart([&b""[..], &ours.encode()], 0)
+            .unwrap();
+
+        server.signal(signal);
+        let signalled = Instant::now();
+        let answer = loop {
+            let event = next_event(&socket);
+            if event.name != "_zpc_hb" {
+                break event;
+            }
+        };
+        let done = server.finish(Duration::from_secs(3));
+        let took = signalled.elapsed();
+        assert_eq!(
+            done.status.and_then(|s| s.code()),
+            Some(0),
+            "SIG{signal}: {}",
+            done.stderr
+        );
+        assert!(
+            took < Duration::from_secs(1),
+            "SIG{signal}: exited after {took:?}"
+        );
+        assert_eq!(answer.name, "ERR");
+        assert_eq!(answer.header.response_to, Some(id));
+        assert_eq!(
+            answer.args.as_array().unwrap()[0],
+            Value::from("ServerStopping")
+        );
+    }
+}

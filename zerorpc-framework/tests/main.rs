@@ -1,0 +1,9 @@
+//! Every integration test of this crate, in one test binary (one link instead of one per file).
+
+mod cli;
+mod faults;
+mod fuzz;
+mod interop;
+mod readme;
+mod support;
+mod wire;
