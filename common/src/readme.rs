@@ -165,9 +165,12 @@ fn items(block: &Block) -> Vec<(usize, Item)> {
             .map(|(pos, _)| pos);
     }
     let mut rows: Vec<[String; 2]> = Vec::new();
+    let mut left_continues = false;
     for line in &block.lines {
         let chars: Vec<char> = line.chars().collect();
         let (left, right) = match split {
+            // The line after a left-column `\` is the rest of that command.
+            _ if left_continues => (line.clone(), String::new()),
             Some(pos) if chars.len() > pos => {
                 let (l, r) = chars.split_at(pos);
                 let l: String = l.iter().collect();
@@ -180,6 +183,7 @@ fn items(block: &Block) -> Vec<(usize, Item)> {
             }
             _ => (line.clone(), String::new()),
         };
+        left_continues = strip_comment(left.trim()).ends_with('\\');
         rows.push([left, right]);
     }
     let mut out = Vec::new();
@@ -214,17 +218,11 @@ fn items(block: &Block) -> Vec<(usize, Item)> {
     out
 }
 
-/// The column (in characters) of the text after the first gap of 3+ spaces, if any.
+/// The column (in characters) of the text after the first gap of 3+ spaces inside the line
+/// (not its indentation: an indented line is a continuation or a right-column line).
 fn gap_column(line: &str) -> Option<usize> {
     let chars: Vec<char> = line.chars().collect();
-    let content_start = chars.iter().take_while(|c| **c == ' ').count();
-    if content_start == chars.len() {
-        return None;
-    }
-    if content_start >= 3 {
-        return Some(content_start);
-    }
-    let mut i = content_start;
+    let mut i = chars.iter().take_while(|c| **c == ' ').count();
     while i < chars.len() {
         if chars[i] == ' ' {
             let start = i;
@@ -250,18 +248,23 @@ fn strip_comment(cell: &str) -> &str {
 }
 
 fn is_command(cell: &str) -> bool {
-    let mut rest = cell;
-    // NAME=value settings first.
-    while let Some((first, tail)) = rest.split_once(' ') {
-        if first.contains('=') && first.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
-            rest = tail.trim_start();
-        } else {
-            break;
-        }
+    let words = shell_words(cell.trim_end_matches('\\'));
+    // NAME=value settings first (their values may hold spaces inside quotes).
+    let mut words = words
+        .iter()
+        .skip_while(|w| {
+            w.split_once('=').is_some_and(|(name, _)| {
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            })
+        })
+        .map(String::as_str);
+    match words.next() {
+        Some("cargo") => words.next() == Some("run"),
+        Some("php" | ".venv/bin/python") => true,
+        // Only settings, and the command on the next line.
+        None => cell.trim_end().ends_with('\\'),
+        _ => false,
     }
-    rest.starts_with("cargo run")
-        || rest.starts_with("php ")
-        || rest.starts_with(".venv/bin/python ")
 }
 
 /// Shell words: spaces separate, '…' and "…" quote, `\` escapes.
@@ -726,6 +729,31 @@ mod tests {
     }
 
     #[test]
+    fn one_column_with_indented_continuations() {
+        let b = block(
+            "# terminal 1, 2, 3\n\
+             cargo run -p x -- --name alice\n\
+             Get message: [b'hello']\n\
+             # terminal 4\n\
+             cargo run -p x --bin c -- \\\n\
+             \x20   --connect a --connect b\n\
+             [b'alice']",
+        );
+        assert_eq!(
+            items(&b),
+            vec![
+                (0, Item::Command("cargo run -p x -- --name alice".into())),
+                (0, Item::Output("Get message: [b'hello']".into())),
+                (
+                    0,
+                    Item::Command("cargo run -p x --bin c -- --connect a --connect b".into())
+                ),
+                (0, Item::Output("[b'alice']".into())),
+            ]
+        );
+    }
+
+    #[test]
     fn comments_are_commentary() {
         let b = block("cargo run -p x --bin c -- plus 1 2   # a comment\n6");
         assert_eq!(
@@ -752,6 +780,10 @@ mod tests {
         assert!(Pattern::new("no reply … within 2 s")
             .matches("error: no reply from x within 2 s".trim_start_matches("error: ")));
         assert!(!Pattern::new("19").matches("20"));
+        assert!(is_command(r#"ZMQ_ENDPOINTS="tcp://a:1 tcp://b:2" \"#));
+        assert!(is_command("SERVER_NAME=dave php peers/server.php"));
+        assert!(!is_command("cargo test -p x"));
+        assert!(!is_command("Get message: hello"));
         assert!(Pattern::new("['add', 'subtract', …]").matches("['add', 'subtract', 'divide']"));
     }
 }

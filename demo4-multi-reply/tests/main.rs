@@ -5,4 +5,5 @@ mod etcd;
 mod multi_reply;
 mod netns;
 mod peers;
+mod readme;
 mod watch;
