@@ -117,6 +117,33 @@ pub fn connect(
     })
 }
 
+/// Checks `endpoint` the way `connect` would (libzmq parses it, on a scratch socket that is
+/// closed at once), so a client whose library connects later can still say which flag is wrong
+/// before it starts: `cannot connect to localhost:5555 (--connect): … e.g. tcp://localhost:5555`.
+pub fn check_connect(endpoint: &str, flag: &'static str) -> Result<(), EndpointError> {
+    let error = |zmq_error| EndpointError {
+        action: "connect to",
+        endpoint: endpoint.to_string(),
+        flag,
+        zmq_error,
+    };
+    let context = zmq::Context::new();
+    let scratch = context.socket(zmq::DEALER).map_err(error)?;
+    scratch.set_linger(0).map_err(error)?;
+    connect(&scratch, endpoint, flag)
+}
+
+/// The error [`bind`] gives, for a bind that a library made (`flag` names where the endpoint
+/// came from).
+pub fn bind_error(endpoint: &str, flag: &'static str, zmq_error: zmq::Error) -> EndpointError {
+    EndpointError {
+        action: "bind",
+        endpoint: endpoint.to_string(),
+        flag,
+        zmq_error,
+    }
+}
+
 /// Binds `socket` to a free port on loopback and returns the endpoint it got
 /// (`tcp://127.0.0.1:*` asks the kernel for any free port).
 pub fn bind_ephemeral(socket: &zmq::Socket) -> Result<String, zmq::Error> {
@@ -133,7 +160,7 @@ pub fn last_endpoint(socket: &zmq::Socket) -> Result<String, zmq::Error> {
 mod tests {
     use super::*;
 
-    /// The messages a student gets for the endpoints people actually type (issue 11).
+    /// The messages a student gets for the endpoints people actually type.
     #[test]
     fn a_refused_endpoint_names_the_flag_and_the_form_it_needs() {
         let context = zmq::Context::new();

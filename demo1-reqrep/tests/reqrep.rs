@@ -275,7 +275,7 @@ fn the_server_stops_cleanly_on_ctrl_c_and_sigterm() {
     }
 }
 
-/// Issue 11: an endpoint without a transport, or a host name where bind needs an address, is
+/// an endpoint without a transport, or a host name where bind needs an address, is
 /// explained with the flag and the form it needs — and "another server?" only for a port in use.
 #[test]
 fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
@@ -309,7 +309,7 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
     );
 }
 
-/// Issue 11: `demo1-server 2>log` leaves no colour codes in the log.
+/// `demo1-server 2>log` leaves no colour codes in the log.
 #[test]
 fn logs_are_plain_text_when_stderr_is_not_a_terminal() {
     let endpoint = common::testing::free_endpoint();

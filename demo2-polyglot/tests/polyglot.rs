@@ -188,7 +188,7 @@ fn the_server_stops_cleanly_on_ctrl_c() {
     srv.ctrl_c(Duration::from_secs(1)).success().unwrap();
 }
 
-/// Issue 11: a bind or connect endpoint without a transport names the flag and the form.
+/// a bind or connect endpoint without a transport names the flag and the form.
 #[test]
 fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
     for (bin, flag) in [

@@ -475,7 +475,7 @@ fn the_consumer_and_the_puller_stop_cleanly_on_ctrl_c() {
     }
 }
 
-/// Issue 11: a prefix that matches nothing looks like a silent producer — the error says which
+/// a prefix that matches nothing looks like a silent producer — the error says which
 /// prefix was subscribed to, and that.
 #[test]
 fn a_consumer_with_a_prefix_says_which_prefix_it_waited_for() {
@@ -517,7 +517,7 @@ fn a_consumer_with_a_prefix_says_which_prefix_it_waited_for() {
     );
 }
 
-/// Issue 11: an endpoint without a transport names the flag and the form, in all four.
+/// an endpoint without a transport names the flag and the form, in all four.
 #[test]
 fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
     for (bin, flag) in [

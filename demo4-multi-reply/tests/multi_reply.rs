@@ -540,3 +540,36 @@ fn one_socket_cannot_tell_which_server_is_dead() {
         out.stderr
     );
 }
+
+/// An endpoint without a transport names the flag and the form it needs, in every binary.
+#[test]
+fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
+    for (bin, flag) in [
+        (env!("CARGO_BIN_EXE_demo4-server"), "--bind"),
+        (env!("CARGO_BIN_EXE_demo4-client"), "--connect"),
+        (env!("CARGO_BIN_EXE_demo4-client"), "--subscribe"),
+    ] {
+        let done =
+            common::testing::run(bin, Command::new(bin).args([flag, "localhost:5555"]), WAIT);
+        assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
+        assert!(
+            done.stderr.contains(&format!(
+                "localhost:5555 ({flag}): Invalid argument — an endpoint is transport://address"
+            )),
+            "{bin} {flag}: {}",
+            done.stderr
+        );
+    }
+    // A host name where bind needs an address: the hint says so, not "another server?".
+    let bin = env!("CARGO_BIN_EXE_demo4-server");
+    let done = common::testing::run(
+        bin,
+        Command::new(bin).args(["--bind", "tcp://localhost:5559"]),
+        WAIT,
+    );
+    assert!(
+        done.stderr.contains("not a host name") && !done.stderr.contains("another server"),
+        "{}",
+        done.stderr
+    );
+}

@@ -108,7 +108,7 @@ fn the_server_stops_cleanly_on_ctrl_c() {
     assert_eq!(lines, [r#"Get message: ["hello", "world"]"#]);
 }
 
-/// Issue 11: a bind or connect endpoint without a transport names the flag and the form.
+/// a bind or connect endpoint without a transport names the flag and the form.
 #[test]
 fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
     for (bin, flag) in [

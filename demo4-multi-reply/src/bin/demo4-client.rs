@@ -69,6 +69,13 @@ fn run() -> anyhow::Result<()> {
     let context = zmq::Context::new();
     let request: Vec<&[u8]> = args.frames.iter().map(|f| f.as_bytes()).collect();
 
+    // A wrong endpoint is the flag's fault: say so before any socket connects.
+    for endpoint in &args.connect {
+        common::zmq_util::check_connect(endpoint, "--connect")?;
+    }
+    if let Some(endpoint) = &args.subscribe {
+        common::zmq_util::check_connect(endpoint, "--subscribe")?;
+    }
     if args.one_socket {
         return tutorial_client(&args, &context, &request);
     }

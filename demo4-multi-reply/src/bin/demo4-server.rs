@@ -56,12 +56,7 @@ fn run() -> anyhow::Result<()> {
     let context = zmq::Context::new();
     let socket = context.socket(zmq::REP)?;
     socket.set_linger(0)?;
-    socket.bind(&args.bind).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot bind {}: {e} (is another server running?)",
-            args.bind
-        )
-    })?;
+    common::zmq_util::bind(&socket, &args.bind, "--bind")?;
     tracing::info!(endpoint = %args.bind, %name, "demo4-server listening (Ctrl-C to stop)");
 
     // The answer to "why consul?": tell the registry where we are (see discovery::register).

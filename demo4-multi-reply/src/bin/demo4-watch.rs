@@ -57,12 +57,8 @@ fn run() -> anyhow::Result<()> {
     let registry = Registry::new(args.registry.clone())?;
     let (mut servers, watch) = registry.watch()?;
     let context = zmq::Context::new();
-    let publisher = events::Publisher::bind(&context, &args.publish).with_context(|| {
-        format!(
-            "cannot bind --publish {} (is another demo4-watch running?)",
-            args.publish
-        )
-    })?;
+    let publisher = events::Publisher::bind(&context, &args.publish)
+        .map_err(|e| common::zmq_util::bind_error(&args.publish, "--publish", e))?;
     tracing::info!(publish = %args.publish, registry = %registry.endpoints(), servers = servers.len(),
         "demo4-watch following {} (Ctrl-C to stop)", discovery::PREFIX);
 

@@ -60,6 +60,7 @@ fn run() -> anyhow::Result<ExitCode> {
     if let Some(key) = args.access_key {
         options.header.push(("access_key".into(), Value::from(key)));
     }
+    common::zmq_util::check_connect(&args.connect, "--connect")?;
     let client = Client::connect(&args.connect, options)?;
     let outcome = match (&args.method, args.inspect) {
         (_, true) => client.inspect().map(|v| print_inspect(&v)),

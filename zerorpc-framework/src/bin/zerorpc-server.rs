@@ -49,7 +49,7 @@ fn run() -> anyhow::Result<()> {
     let methods = server.names().join(", ");
     let bound = server
         .bind(&context, &args.bind)
-        .with_context(|| format!("cannot bind {} (is another server running?)", args.bind))?;
+        .map_err(|e| common::zmq_util::bind_error(&args.bind, "--bind", e))?;
     tracing::info!(endpoint = bound.endpoint(), %methods, "zerorpc-server listening (Ctrl-C to stop)");
     bound.run(&stop)?;
     tracing::info!("stopped");
