@@ -424,6 +424,26 @@ pub fn wait_for_port(addr: std::net::SocketAddr, timeout: Duration) -> Result<()
 /// How long [`Proc::finish`] waits for the end of stderr once the process has exited.
 const STDERR_GRACE: Duration = Duration::from_secs(2);
 
+/// Runs `bin` with `flag endpoint` (plus `extra` arguments) where `endpoint` lacks its
+/// transport (`localhost:5555`), and asserts that it exits non-zero with the one-line error of
+/// `common::zmq_util`: the endpoint, the flag it came from, and the form it needs.
+pub fn assert_endpoint_error(bin: &str, flag: &str, endpoint: &str, extra: &[&str]) {
+    let done = run(
+        bin,
+        Command::new(bin).arg(flag).arg(endpoint).args(extra),
+        Duration::from_secs(15),
+    );
+    assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
+    let want = format!(
+        "{endpoint} ({flag}): Invalid argument — an endpoint is transport://address, e.g. tcp://"
+    );
+    assert!(
+        done.stderr.contains(&want),
+        "{bin} {flag} {endpoint}: want {want:?} on stderr, got: {}",
+        done.stderr
+    );
+}
+
 /// A child process that is killed when dropped, whose stdout lines can be awaited with a
 /// deadline. stderr is collected too, for failure messages.
 #[derive(Debug)]

@@ -275,7 +275,7 @@ fn the_server_stops_cleanly_on_ctrl_c_and_sigterm() {
     }
 }
 
-/// an endpoint without a transport, or a host name where bind needs an address, is
+/// An endpoint without a transport, or a host name where bind needs an address, is
 /// explained with the flag and the form it needs — and "another server?" only for a port in use.
 #[test]
 fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {

@@ -422,7 +422,7 @@ fn a_server_bound_to_every_interface_advertises_a_connectable_address() {
     assert_eq!(etcd.servers().get("given"), Some(&advertised));
 }
 
-/// every server exits 0 within a second of Ctrl-C — with or without a registry.
+/// Every server exits 0 within a second of Ctrl-C — with or without a registry.
 #[test]
 fn the_server_exits_0_within_a_second_of_sigint_or_sigterm() {
     for signal in ["INT", "TERM"] {

@@ -159,21 +159,13 @@ fn the_server_stops_cleanly_on_ctrl_c() {
     assert_eq!(lines, ["plus(1, 2, 2, 3, 3, 4, 2, 3, -1) = 19"]);
 }
 
-/// a bind or connect endpoint without a transport names the flag and the form.
+/// An endpoint without a transport names the flag and the form it needs, in both binaries.
 #[test]
 fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
     for (bin, flag) in [
         (env!("CARGO_BIN_EXE_demo6-server"), "--bind"),
         (env!("CARGO_BIN_EXE_demo6-client"), "--connect"),
     ] {
-        let done = run(bin, Command::new(bin).args([flag, "localhost:5555"]), WAIT);
-        assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
-        assert!(
-            done.stderr.contains(&format!(
-                "localhost:5555 ({flag}): Invalid argument — an endpoint is transport://address, e.g. tcp://"
-            )),
-            "{bin}: {}",
-            done.stderr
-        );
+        common::testing::assert_endpoint_error(bin, flag, "localhost:5555", &[]);
     }
 }

@@ -232,7 +232,7 @@ fn the_server_stops_cleanly_on_ctrl_c() {
 /// An endpoint without a transport names the flag and the form it needs, in both binaries.
 #[test]
 fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
-    for (bin, flag, extra) in [
+    for (bin, flag, args) in [
         (env!("CARGO_BIN_EXE_zerorpc-server"), "--bind", &[][..]),
         (
             env!("CARGO_BIN_EXE_zerorpc-client"),
@@ -240,18 +240,6 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
             &["add", "1", "2"][..],
         ),
     ] {
-        let done = run(
-            bin,
-            Command::new(bin).args([flag, "localhost:4242"]).args(extra),
-            WAIT,
-        );
-        assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
-        assert!(
-            done.stderr.contains(&format!(
-                "localhost:4242 ({flag}): Invalid argument — an endpoint is transport://address"
-            )),
-            "{bin}: {}",
-            done.stderr
-        );
+        common::testing::assert_endpoint_error(bin, flag, "localhost:4242", args);
     }
 }
