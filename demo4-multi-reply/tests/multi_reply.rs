@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::testing::{implementation, Lang, Matrix, Proc, ServerThread};
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout};
@@ -336,14 +336,7 @@ fn wait_listening(endpoint: &str) -> Result<(), String> {
         .trim_start_matches("tcp://")
         .parse()
         .map_err(|e| format!("{endpoint}: {e}"))?;
-    let deadline = Instant::now() + WAIT;
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok() {
-            return Ok(());
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    Err(format!("nothing listens on {endpoint} after {WAIT:?}"))
+    common::testing::wait_for_port(addr, WAIT)
 }
 
 /// Starts the server of `lang` named `name` on `endpoint`: Rust takes flags, PHP the environment.

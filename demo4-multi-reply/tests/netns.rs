@@ -13,7 +13,6 @@
 //! pid so two runs do not collide. Only these private test addresses are ever targeted.
 
 use std::process::{Command, Stdio};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use common::testing::Proc;
@@ -122,7 +121,11 @@ fn skip(why: &str) {
         !(common::testing::peers_required() && is_root()),
         "network-namespace test cannot run as root under REQUIRE_PEERS=1: {why}"
     );
-    println!("SKIP: demo4 network-namespace test: {why} (needs root and iproute2's `ip netns`)");
+    // Straight to stderr, which libtest does not capture (as common::testing::skip does).
+    let line = format!(
+        "SKIP: demo4 network-namespace test: {why} (needs root and iproute2's `ip netns`)\n"
+    );
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
 }
 
 /// Waits until the server in a namespace accepts TCP connections (reached over its veth).
@@ -131,14 +134,7 @@ fn wait_listening(endpoint: &str) -> Result<(), String> {
         .trim_start_matches("tcp://")
         .parse()
         .map_err(|e| format!("{endpoint}: {e}"))?;
-    let deadline = Instant::now() + WAIT;
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok() {
-            return Ok(());
-        }
-        thread::sleep(Duration::from_millis(100));
-    }
-    Err(format!("nothing listens on {endpoint} after {WAIT:?}"))
+    common::testing::wait_for_port(addr, WAIT)
 }
 
 fn client(endpoints: &[&str]) -> common::testing::Finished {
