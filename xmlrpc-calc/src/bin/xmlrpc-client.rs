@@ -1,6 +1,6 @@
 //! XML-RPC client (HTTP POST to `http://localhost:8000/`). Without arguments it performs the
 //! tutorial's `system.multicall` of add/subtract/multiply/divide on (7, 3) and prints
-//! `7 + 3 = 10, 7-3 = 4, 7*3 = 21, 7/3 = 2`; `xmlrpc-client add 2 5` makes one call.
+//! `7 + 3 = 10, 7-3 = 4, 7*3 = 21, 7/3 = 2`; `… --bin xmlrpc-client -- add 2 5` makes one call.
 //!
 //! Terminal 1: `cargo run -p xmlrpc-calc`            (the server)
 //! Terminal 2: `cargo run -p xmlrpc-calc --bin xmlrpc-client`
@@ -19,8 +19,9 @@ use xmlrpc_calc::client::{self, Client};
 #[command(
     version,
     after_help = "Partner: xmlrpc-server (`cargo run -p xmlrpc-calc`).\n\
-    Examples: xmlrpc-client · xmlrpc-client add 2 5 · xmlrpc-client divide 1 0 (a fault) · \
-    xmlrpc-client --url http://localhost:8000/api hello Ada · xmlrpc-client system.listMethods"
+    Examples, from a clone (`cargo run -p xmlrpc-calc --bin xmlrpc-client -- ARGS`), with ARGS:\n\
+    (none: the multicall) · add 2 5 · divide 1 0 (a fault) · system.listMethods · \
+    --url http://localhost:8000/api hello Ada"
 )]
 struct Args {
     /// Server URL (`https://…` for a TLS server).
