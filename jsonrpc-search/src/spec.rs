@@ -21,8 +21,19 @@
 
 use std::borrow::Cow;
 
-use jsonrpc_core::{Call, Error, Id, Request, Response, Version};
+use jsonrpc_core::{Call, Error, Id, IoHandler, Request, Response, Version};
 use serde_json::Value;
+
+/// The raw TCP server's answer to one parsed request: the reply's text, or `None` for a
+/// notification. The value goes to `jsonrpc-core` through [`to_request`], so it is not parsed again.
+pub async fn answer(io: &IoHandler, request: Value) -> Option<String> {
+    let response = match to_request(request) {
+        Ok(request) => io.handle_rpc_request(request).await?,
+        Err(response) => response,
+    };
+    // A `Response` is strings, numbers and JSON values: serialising it cannot fail.
+    Some(serde_json::to_string(&response).expect("a Response always serialises"))
+}
 
 /// The `jsonrpc-core` request for an already parsed `value`, mended as the spec asks; or, when
 /// it is no request at all, the parse-error reply `jsonrpc-core` itself would have sent.
