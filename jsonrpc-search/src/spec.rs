@@ -11,8 +11,8 @@
 //! which `jsonrpc-core` answers with `-32600` and id null, and an empty batch becomes one invalid
 //! call itself (the spec answers it with one error, not an array).
 //!
-//! - Raw TCP: the server has already parsed the request to find its end, so it hands the value
-//!   to [`to_request`], which builds `jsonrpc-core`'s typed request from it (no second parse of
+//! - Raw TCP: the server has already parsed the request to find its end, so [`answer`] hands
+//!   the value to [`to_request`], which builds `jsonrpc-core`'s typed request from it (no second parse of
 //!   the text) for `IoHandler::handle_rpc_request`.
 //! - HTTP: `jsonrpc-http-server` gives its handler the body as *text* and parses it itself; its
 //!   typed `Middleware` only sees requests that parsed, and `[1, 2]` does not. So for HTTP the

@@ -1,5 +1,7 @@
 //! The client's question: **what went wrong?** Each way a call can end without a result, in
-//! words a student can act on (which server, which port, which flag).
+//! words a student can act on (which server, which port, which flag), with the constructors
+//! `crate::client` calls where each happens (the connect that tries every address included), and
+//! the check of `call`'s raw params before anything is sent.
 
 use std::fmt;
 use std::io;
