@@ -12,17 +12,20 @@
 //! Wire format (AMQP 0-9-1 `basic.publish` on the default exchange `""`): the body is the decimal
 //! text of a number (`b"30"`), both ways; properties `reply_to` and `correlation_id`.
 //! The lesson: this file, [`server`], [`client`]. The tutorial's open questions: [`questions`].
+//! Beside it: [`function`] (`fib` or the s14rpc variant's `n + 100`, as `--function` picks).
 //! Plumbing: [`broker`] (connecting), [`background`] (a server on a thread, for tests and tour).
 
 pub mod background;
 pub mod broker;
 pub mod client;
+pub mod function;
 pub mod questions;
 pub mod server;
 
 pub use background::{amqp_url, spawn_server, ServeStats, TempQueue};
 pub use broker::{broker_address, connect, redact, ConnectError, ServerError, CONNECT_TIMEOUT};
 pub use client::RpcClient;
+pub use function::{Function, S14_QUEUE};
 pub use questions::existing_queue::{declare_like_tutorial, ensure_request_queue};
 pub use questions::invalid_input::{parse_request, RequestError};
 pub use questions::{error_replies::ERROR_HEADER, in_flight::PendingCall, no_server::CallError};
@@ -34,56 +37,11 @@ pub use {amiquip, crossbeam_channel};
 
 /// The request queue of the RabbitMQ tutorial.
 pub const RPC_QUEUE: &str = "rpc_queue";
-/// The request queue of the second write-up of the tutorial, whose server computes `n + 100`.
-pub const S14_QUEUE: &str = "s14rpc";
 /// The tutorial's client asks for fib(30).
 pub const DEFAULT_N: &str = "30";
 /// The server takes one unacknowledged request at a time (`basic.qos(prefetch_count = 1)`), so
 /// a busy server leaves the next request in the queue for an idle one: fair dispatch.
 pub const PREFETCH: u16 = 1;
-
-/// What a server computes. Selected with `--function`; each has its tutorial queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Function {
-    /// The RabbitMQ tutorial: the n-th Fibonacci number (queue `rpc_queue`).
-    Fib,
-    /// The second write-up (`s14rpc`): n + 100.
-    Plus100,
-}
-
-impl Function {
-    /// The name printed in console lines: ` [.] fib(30)`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Function::Fib => "fib",
-            Function::Plus100 => "plus100",
-        }
-    }
-
-    /// The queue the tutorial uses for this function.
-    pub fn default_queue(self) -> &'static str {
-        match self {
-            Function::Fib => RPC_QUEUE,
-            Function::Plus100 => S14_QUEUE,
-        }
-    }
-
-    /// Computes the reply body for an already parsed n.
-    pub fn compute(self, n: i128) -> Result<String, RequestError> {
-        match self {
-            Function::Fib => {
-                let n = u64::try_from(n).map_err(|_| RequestError::out_of_range(n))?;
-                fib(n)
-                    .map(|value| value.to_string())
-                    .ok_or(RequestError::TooLarge(format!("fib({n})")))
-            }
-            Function::Plus100 => n
-                .checked_add(100)
-                .map(|value| value.to_string())
-                .ok_or(RequestError::TooLarge(format!("{n} + 100"))),
-        }
-    }
-}
 
 /// The n-th Fibonacci number, or `None` when it does not fit in a `u128` (n > 186).
 ///

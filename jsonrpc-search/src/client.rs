@@ -1,32 +1,22 @@
-//! The client side: build a JSON-RPC 2.0 request, send it over TCP (no delimiter, like the
-//! tutorial's library) or HTTP (a POST), and turn the reply into a result or an error.
+//! The client side, the tutorial's way: build a JSON-RPC 2.0 request, connect, send it with no
+//! delimiter, read until the reply is one whole JSON value, close. (`--http`: [`crate::http`];
+//! what each failure says: [`crate::hardening::client_errors`].)
 
-use std::fmt;
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use jsonrpc_core::{Id, MethodCall, Output, Params, Value, Version};
 
-use crate::framing::{self, Frame};
+use crate::framing;
 pub use crate::hardening::client_errors::ClientError;
+pub use crate::http::{exchange, Target}; // `exchange` sends over either transport
 
-/// Where a client sends its requests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// Raw TCP, `host:port` (the tutorial's transport).
-    Tcp(String),
-    /// HTTP POST to a URL.
-    Http(String),
-}
+type Result<T> = std::result::Result<T, ClientError>;
 
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::Tcp(addr) => write!(f, "tcp://{addr}"),
-            Target::Http(url) => f.write_str(url),
-        }
-    }
+/// One whole call: request, exchange, reply.
+pub fn call(target: &Target, method: &str, params: Params, timeout: Duration) -> Result<Value> {
+    let reply = exchange(target, &request(method, params, 1), timeout)?;
+    parse_reply(target, &reply)
 }
 
 /// The text of a JSON-RPC 2.0 call: `{"jsonrpc":"2.0","method":…,"params":…,"id":…}`.
@@ -42,114 +32,44 @@ pub fn request(method: &str, params: Params, id: u64) -> String {
     serde_json::to_string(&call).expect("a MethodCall always serialises")
 }
 
-/// Sends `request` and returns the reply text, waiting at most `timeout` in all.
-pub fn exchange(target: &Target, request: &str, timeout: Duration) -> Result<String, ClientError> {
-    match target {
-        Target::Tcp(addr) => tcp_exchange(target, addr, request, timeout),
-        Target::Http(url) => crate::http::exchange(target, url, request, timeout),
-    }
-}
-
-/// The tutorial's transport: connect, send the request with no delimiter, read until the bytes
-/// form one whole JSON value (the reply has no delimiter either), close.
-fn tcp_exchange(
-    target: &Target,
-    addr: &str,
-    request: &str,
-    timeout: Duration,
-) -> Result<String, ClientError> {
+/// Sends `request` to `addr` and returns the reply text, waiting at most `timeout` in all.
+pub fn tcp_exchange(addr: &str, request: &str, timeout: Duration) -> Result<String> {
+    let target = &Target::Tcp(addr.to_string()); // for the error messages
     let deadline = Instant::now() + timeout;
-    let timed_out = || ClientError::Timeout {
-        target: target.clone(),
-        timeout,
-    };
-    let io_error = |source: io::Error| match source.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => timed_out(),
-        _ => ClientError::Io {
-            target: target.clone(),
-            reason: source,
-        },
-    };
-
-    let mut stream = connect(addr, timeout).map_err(|reason| ClientError::Connect {
-        target: target.clone(),
-        reason,
-    })?;
-    stream.set_write_timeout(Some(timeout)).map_err(io_error)?;
-    stream.write_all(request.as_bytes()).map_err(io_error)?;
-
+    let failed = |e| ClientError::io(target, timeout, e);
+    let mut stream = ClientError::connect(target, addr, timeout)?;
+    stream.set_write_timeout(Some(timeout)).map_err(failed)?;
+    stream.write_all(request.as_bytes()).map_err(failed)?;
+    // The reply has no delimiter either: read until the bytes form one whole JSON value.
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        match framing::find_end(&buf) {
-            Frame::Complete(end) => {
-                let reply = String::from_utf8_lossy(&buf[..end]);
-                return Ok(reply.trim_start().to_string());
-            }
-            Frame::Invalid => {
-                return Err(ClientError::BadReply {
-                    target: target.clone(),
-                    detail: String::from_utf8_lossy(&buf).into_owned(),
-                })
-            }
-            Frame::Incomplete => {}
+    let end = loop {
+        match framing::parse_first(&buf) {
+            Ok(Some((end, _reply))) => break end,
+            Err(()) => return Err(ClientError::bad_reply(target, &buf)),
+            Ok(None) => {} // not complete yet: read more
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(timed_out());
+            return Err(ClientError::timeout(target, timeout));
         }
-        stream.set_read_timeout(Some(left)).map_err(io_error)?;
-        match stream.read(&mut chunk).map_err(io_error)? {
-            0 => {
-                return Err(ClientError::Closed {
-                    target: target.clone(),
-                })
-            }
+        stream.set_read_timeout(Some(left)).map_err(failed)?;
+        let mut chunk = [0u8; 4096];
+        match stream.read(&mut chunk).map_err(failed)? {
+            0 => return Err(ClientError::closed(target)),
             n => buf.extend_from_slice(&chunk[..n]),
         }
-    }
+    };
     // Dropping `stream` closes the connection, as the tutorial's client does after each call.
-}
-
-/// Connects to the first address `addr` resolves to that answers within `timeout`.
-fn connect(addr: &str, timeout: Duration) -> io::Result<TcpStream> {
-    let mut last = io::Error::new(
-        io::ErrorKind::InvalidInput,
-        "the address resolves to nothing",
-    );
-    let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
-    for addr in addrs {
-        match TcpStream::connect_timeout(&addr, timeout) {
-            Ok(stream) => return Ok(stream),
-            Err(e) => last = e,
-        }
-    }
-    Err(last)
+    let reply = String::from_utf8_lossy(&buf[..end]);
+    Ok(reply.trim_start().to_string())
 }
 
 /// Reads a reply: the `result`, or the error object as [`ClientError::Rpc`].
-pub fn parse_reply(target: &Target, reply: &str) -> Result<Value, ClientError> {
-    let output: Output = serde_json::from_str(reply).map_err(|e| ClientError::BadReply {
-        target: target.clone(),
-        detail: format!("{e}: {}", reply.trim()),
-    })?;
-    match output {
-        Output::Success(success) => Ok(success.result),
-        Output::Failure(failure) => Err(ClientError::Rpc {
-            code: failure.error.code.code(),
-            message: failure.error.message,
-            data: failure.error.data,
-        }),
+pub fn parse_reply(target: &Target, reply: &str) -> Result<Value> {
+    let bad = |e| ClientError::bad_reply(target, format!("{e}: {}", reply.trim()));
+    match serde_json::from_str(reply) {
+        Ok(Output::Success(success)) => Ok(success.result),
+        Ok(Output::Failure(failure)) => Err(ClientError::from(failure.error)),
+        Err(e) => Err(bad(e)),
     }
-}
-
-/// One whole call: request, exchange, reply.
-pub fn call(
-    target: &Target,
-    method: &str,
-    params: Params,
-    timeout: Duration,
-) -> Result<Value, ClientError> {
-    let reply = exchange(target, &request(method, params, 1), timeout)?;
-    parse_reply(target, &reply)
 }

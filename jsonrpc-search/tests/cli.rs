@@ -110,7 +110,7 @@ fn tutorial_commands_over_tcp_and_http() {
     let all = only_line(client(&["--addr", &tcp, "search"]));
     assert_eq!(
         all.as_array().unwrap().len(),
-        jsonrpc_search::db::SEED.len()
+        jsonrpc_search::db::seed::SEED.len()
     );
 }
 

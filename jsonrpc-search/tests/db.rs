@@ -1,6 +1,7 @@
 //! The phone book: seeding, filters, and SQL injection that stays a name.
 
-use jsonrpc_search::db::{seed_rows, SearchParams, SEED};
+use jsonrpc_search::db::seed::{seed_rows, SEED};
+use jsonrpc_search::db::SearchParams;
 use jsonrpc_search::PhoneBook;
 
 fn by_last(name: &str) -> SearchParams {

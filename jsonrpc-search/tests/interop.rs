@@ -166,7 +166,7 @@ fn python_peer_seeds_the_same_rows() {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jsonrpc-client"));
     cmd.args(["--http", &python.url, "search"]);
     let lines = run("jsonrpc-client", &mut cmd, WAIT).success().unwrap();
-    let want = serde_json::to_value(jsonrpc_search::db::seed_rows()).unwrap();
+    let want = serde_json::to_value(jsonrpc_search::db::seed::seed_rows()).unwrap();
     assert_eq!(parse(&lines[0]).unwrap(), want);
 }
 

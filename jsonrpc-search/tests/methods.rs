@@ -42,6 +42,6 @@ fn search_without_params_lists_everyone() {
     let reply = call(json!({"jsonrpc": "2.0", "method": "search", "id": 2}));
     assert_eq!(
         reply["result"],
-        serde_json::to_value(jsonrpc_search::db::seed_rows()).expect("test fixture")
+        serde_json::to_value(jsonrpc_search::db::seed::seed_rows()).expect("test fixture")
     );
 }

@@ -132,7 +132,7 @@ fn search_named_positional_and_all() {
     );
     assert_eq!(
         json(&all)["result"],
-        serde_json::to_value(db::seed_rows()).unwrap()
+        serde_json::to_value(db::seed::seed_rows()).unwrap()
     );
     let nobody = exchange(
         &server,
@@ -160,7 +160,7 @@ fn sql_injection_in_a_parameter_matches_nothing() {
     );
     assert_eq!(
         json(&all)["result"].as_array().unwrap().len(),
-        db::SEED.len(),
+        db::seed::SEED.len(),
         "the table survived"
     );
 }

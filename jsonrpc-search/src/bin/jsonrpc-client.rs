@@ -1,10 +1,8 @@
 //! JSON-RPC 2.0 client: calls `echo` or `search` on `jsonrpc-server` over raw TCP (the
-//! tutorial's transport: connect, send one request with no delimiter, read the reply, close) or,
-//! with `--http URL`, over HTTP; prints the result as JSON.
+//! tutorial's transport: [`client`]) or, with `--http URL`, over HTTP; prints the result as JSON.
 //!
 //! Terminal 1: `cargo run -p jsonrpc-search`                      (the server)
-//! Terminal 2: `cargo run -p jsonrpc-search --bin jsonrpc-client -- echo "hello world"`
-//!             `cargo run -p jsonrpc-search --bin jsonrpc-client -- search --last-name Python`
+//! Terminal 2: `cargo run -p jsonrpc-search --bin jsonrpc-client -- search --last-name Python`
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -41,20 +39,9 @@ enum Request {
     Echo { text: String },
     /// search(number?, last_name?, first_name?): the phone-book rows matching every given field
     /// (all rows if none is given), as [[id, last_name, first_name, number], …].
-    Search {
-        #[arg(long)]
-        number: Option<String>,
-        #[arg(long)]
-        last_name: Option<String>,
-        #[arg(long)]
-        first_name: Option<String>,
-    },
+    Search(jsonrpc_search::db::SearchParams),
     /// Any method with raw JSON params (an array or an object), to try the spec's errors.
-    Call {
-        method: String,
-        #[arg(default_value = "[]")]
-        params: String,
-    },
+    Call(client_errors::RawCall),
 }
 
 fn main() -> ExitCode {
@@ -64,34 +51,15 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let target = match args.http {
-        Some(url) => Target::Http(url),
-        None => Target::Tcp(args.addr),
-    };
+    let target = args.http.map_or(Target::Tcp(args.addr), Target::Http);
     let (method, params) = match args.request {
         // Positional, as the tutorial's `server.echo("hello world")`.
-        Request::Echo { text } => ("echo".to_string(), Params::Array(vec![Value::String(text)])),
+        Request::Echo { text } => ("echo".into(), Params::Array(vec![Value::String(text)])),
         // Named, as `server.search(last_name="Python")`; fields not given are left out.
-        Request::Search {
-            number,
-            last_name,
-            first_name,
-        } => {
-            let fields = [
-                ("number", number),
-                ("last_name", last_name),
-                ("first_name", first_name),
-            ];
-            let named = fields
-                .into_iter()
-                .filter_map(|(name, value)| Some((name.to_string(), Value::String(value?))))
-                .collect();
-            ("search".to_string(), Params::Map(named))
-        }
+        Request::Search(filter) => ("search".into(), filter.named()),
         // Anything else, to try the spec's errors; the params are checked before sending.
-        Request::Call { method, params } => (method, client_errors::raw_params(&params)?),
+        Request::Call(call) => call.checked()?,
     };
-    let result = client::call(&target, &method, params, args.timeout)?;
-    println!("{result}");
+    println!("{}", client::call(&target, &method, params, args.timeout)?);
     Ok(())
 }

@@ -1,7 +1,11 @@
 //! The client's question: **what went wrong?** Each way a call can end without a result, in
-//! words a student can act on (which server, which port, which flag).
+//! words a student can act on (which server, which port, which flag), with the constructors
+//! `crate::client` calls where each happens (the connect that tries every address included), and
+//! the check of `call`'s raw params before anything is sent.
 
+use std::fmt;
 use std::io;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use common::endpoints::human;
@@ -38,6 +42,102 @@ pub enum ClientError {
         message: String,
         data: Option<Value>,
     },
+}
+
+impl ClientError {
+    /// A timeout, as the user sees it.
+    pub fn timeout(target: &Target, timeout: Duration) -> ClientError {
+        let target = target.clone();
+        ClientError::Timeout { target, timeout }
+    }
+
+    /// An I/O error while talking to `target`: a read or write that timed out, or another.
+    pub fn io(target: &Target, timeout: Duration, reason: io::Error) -> ClientError {
+        match reason.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Self::timeout(target, timeout),
+            _ => ClientError::Io {
+                target: target.clone(),
+                reason,
+            },
+        }
+    }
+
+    /// Something that is no JSON-RPC reply (the bytes that came, or what is wrong with them).
+    pub fn bad_reply(target: &Target, detail: impl AsRef<[u8]>) -> ClientError {
+        ClientError::BadReply {
+            target: target.clone(),
+            detail: String::from_utf8_lossy(detail.as_ref()).into_owned(),
+        }
+    }
+
+    /// The server hung up before its reply was whole.
+    pub fn closed(target: &Target) -> ClientError {
+        ClientError::Closed {
+            target: target.clone(),
+        }
+    }
+
+    /// Connects to the first address `addr` resolves to that answers within `timeout`.
+    pub fn connect(
+        target: &Target,
+        addr: &str,
+        timeout: Duration,
+    ) -> Result<TcpStream, ClientError> {
+        let connect = || -> io::Result<TcpStream> {
+            let mut last = io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the address resolves to nothing",
+            );
+            let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+            for addr in addrs {
+                match TcpStream::connect_timeout(&addr, timeout) {
+                    Ok(stream) => return Ok(stream),
+                    Err(e) => last = e,
+                }
+            }
+            Err(last)
+        };
+        connect().map_err(|reason| ClientError::Connect {
+            target: target.clone(),
+            reason,
+        })
+    }
+}
+
+/// The server's error object.
+impl From<jsonrpc_core::Error> for ClientError {
+    fn from(error: jsonrpc_core::Error) -> ClientError {
+        ClientError::Rpc {
+            code: error.code.code(),
+            message: error.message,
+            data: error.data,
+        }
+    }
+}
+
+/// How a target is named in the messages: `tcp://127.0.0.1:31415`, or the URL.
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Tcp(addr) => write!(f, "tcp://{addr}"),
+            Target::Http(url) => f.write_str(url),
+        }
+    }
+}
+
+/// `jsonrpc-client call METHOD [PARAMS]`: any method, with raw JSON params.
+#[derive(Debug, clap::Args)]
+pub struct RawCall {
+    method: String,
+    #[arg(default_value = "[]")]
+    params: String,
+}
+
+impl RawCall {
+    /// The method and its params, checked before anything is sent.
+    pub fn checked(self) -> anyhow::Result<(String, Params)> {
+        Ok((self.method, raw_params(&self.params)?))
+    }
 }
 
 /// The params of `jsonrpc-client call METHOD PARAMS`: JSON-RPC takes an array (positional) or an

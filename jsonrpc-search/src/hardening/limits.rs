@@ -13,7 +13,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use jsonrpc_core::{Error, Response, Version};
+use jsonrpc_core::{Error, ErrorCode, Response, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -65,6 +65,13 @@ impl LimitsArgs {
     }
 }
 
+/// An `accept` that failed (e.g. too many open files): logged, and a short pause instead of a
+/// loop that spins until it works again.
+pub async fn accept_failed(e: io::Error) {
+    tracing::warn!("accept failed: {e}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
 /// Reads what the client sent next onto `buf`: `Ok(false)` when the client hung up or stayed
 /// silent for `idle_timeout` (logged), `Ok(true)` when there is more to look at.
 pub async fn read_more(
@@ -104,10 +111,31 @@ pub async fn send(socket: &mut TcpStream, reply: &str, idle_timeout: Duration) -
     }
 }
 
+/// Refuses what `peer` sent (bytes that can never become JSON when `not_json`, else a request
+/// over the size bound) with an error reply, and closes the connection.
+pub async fn refuse(
+    socket: TcpStream,
+    peer: SocketAddr,
+    not_json: bool,
+    limits: &Limits,
+) -> io::Result<()> {
+    let error = if not_json {
+        tracing::warn!("{peer} sent something that is not JSON; -32700 and closing");
+        Error::parse_error()
+    } else {
+        let max = limits.max_request_bytes;
+        tracing::warn!("{peer} sent a request over {max} bytes; closing");
+        let mut error = Error::new(ErrorCode::InvalidRequest);
+        error.message = format!("Request larger than {max} bytes");
+        error
+    };
+    close_with(socket, error, limits.idle_timeout).await
+}
+
 /// Sends one error reply (with `"id": null`, as the spec wants when the id is unknown) and closes
 /// the connection politely: we stop writing, then discard what the client still sends for a
 /// moment, so that closing does not reset the connection before the client has read our reply.
-pub async fn refuse(mut socket: TcpStream, error: Error, idle_timeout: Duration) -> io::Result<()> {
+async fn close_with(mut socket: TcpStream, error: Error, idle_timeout: Duration) -> io::Result<()> {
     let reply = serde_json::to_string(&Response::from(error, Some(Version::V2)))?;
     send(&mut socket, &reply, idle_timeout).await?;
     socket.shutdown().await?;

@@ -71,13 +71,16 @@ impl TransportLog {
         Ok((Some(log), Some(writer)))
     }
 
-    /// Logs a request received from `peer` (nothing when there is no log).
+    /// Logs a request received from `peer`: on the debug log, and in the file if there is one.
     pub fn request(log: &Option<TransportLog>, peer: SocketAddr, text: &str) {
+        let text = text.trim();
+        tracing::debug!("{peer} --> {text}");
         Self::line(log, peer, "-->", text);
     }
 
     /// Logs a reply sent to `peer`.
     pub fn reply(log: &Option<TransportLog>, peer: SocketAddr, text: &str) {
+        tracing::debug!("{peer} <-- {text}");
         Self::line(log, peer, "<--", text);
     }
 
