@@ -96,8 +96,10 @@ mod tests {
             "[1, \"x\", null]".into(),
             format!("[{call}, 5]"),
         ] {
-            let typed = to_request(serde_json::from_str(&text).unwrap()).unwrap();
-            let textual: jsonrpc_core::Request = serde_json::from_str(&mend(&text)).unwrap();
+            let value = serde_json::from_str(&text).expect("every example is JSON");
+            let typed = to_request(value).expect("every example mends into a request");
+            let textual: jsonrpc_core::Request =
+                serde_json::from_str(&mend(&text)).expect("the mended text is a request");
             assert_eq!(typed, textual, "{text}");
         }
     }

@@ -118,16 +118,19 @@ mod tests {
             let (gate, done) = (Arc::clone(&gate), done.clone());
             workers
                 .run(move || {
-                    let _ = gate.lock().unwrap().recv_timeout(Duration::from_secs(10));
-                    done.send("slow").unwrap();
+                    let gate = gate.lock().expect("no job panics while holding the gate");
+                    let _ = gate.recv_timeout(Duration::from_secs(10));
+                    done.send("slow").expect("the test still listens");
                 })
-                .unwrap();
+                .expect("the pool takes a job");
         }
         let fast = done.clone();
-        workers.run(move || fast.send("fast").unwrap()).unwrap();
+        workers
+            .run(move || fast.send("fast").expect("the test still listens"))
+            .expect("the pool takes a job");
         assert_eq!(finished.recv_timeout(Duration::from_secs(5)), Ok("fast"));
-        release.send(()).unwrap();
-        release.send(()).unwrap();
+        release.send(()).expect("a slow job waits on the gate");
+        release.send(()).expect("a slow job waits on the gate");
         for _ in 0..2 {
             assert_eq!(finished.recv_timeout(Duration::from_secs(5)), Ok("slow"));
         }
@@ -138,7 +141,9 @@ mod tests {
         assert_eq!(workers.busy(), 0);
         let before = workers.alive.load(Ordering::SeqCst);
         let again = done.clone();
-        workers.run(move || again.send("again").unwrap()).unwrap();
+        workers
+            .run(move || again.send("again").expect("the test still listens"))
+            .expect("the pool takes a job");
         assert_eq!(finished.recv_timeout(Duration::from_secs(5)), Ok("again"));
         assert_eq!(
             workers.alive.load(Ordering::SeqCst),

@@ -137,7 +137,9 @@ mod tests {
 
     #[test]
     fn render_specs_need_both_halves() {
-        let spec: Render = "a.tpl:out/rpc.php".parse().unwrap();
+        let spec: Render = "a.tpl:out/rpc.php"
+            .parse()
+            .expect("TEMPLATE:DEST with both halves parses");
         assert_eq!(spec.dest, PathBuf::from("out/rpc.php"));
         assert!("a.tpl".parse::<Render>().is_err());
         assert!(":x".parse::<Render>().is_err());
