@@ -16,11 +16,11 @@
 //!
 //! Needs the `etcd` binary (Debian's `etcd-server`); starts its own on free ports.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use demo4_multi_reply::discovery::local_etcd::LocalEtcd;
 use demo4_multi_reply::discovery::watch::Servers;
 use demo4_multi_reply::discovery::{Change, Registry, DEFAULT_TTL};
 use demo4_multi_reply::{LazyPirate, GREETING, REQUEST_RETRIES, REQUEST_TIMEOUT};
@@ -33,7 +33,12 @@ use crate::scenarios::Background;
 const INTERVAL: Duration = Duration::from_millis(100);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
-    let etcd = Etcd::start()?;
+    let Some(etcd) = LocalEtcd::start("bench")? else {
+        return skip(format!(
+            "etcd is missing (Debian: etcd-server) — run {}",
+            common::testing::SETUP_HINT
+        ));
+    };
     let registry = Registry::new(vec![etcd.url.clone()])?;
     let rounds = ctx.budget.pick(1, 5);
     let (mut discovery, mut pirate, mut joins) = (Vec::new(), Vec::new(), Vec::new());
@@ -260,74 +265,4 @@ fn join(registry: &Registry, round: usize) -> anyhow::Result<f64> {
     first.stop();
     second.stop();
     Ok(took)
-}
-
-/// An etcd process of the bench's own, killed at the end.
-struct Etcd {
-    url: String,
-    dir: std::path::PathBuf,
-    child: Child,
-}
-
-impl Etcd {
-    fn start() -> anyhow::Result<Etcd> {
-        let dir = std::env::temp_dir().join(format!("bench-demo4-etcd-{}", std::process::id()));
-        let (client, peer) = (common::testing::free_port(), common::testing::free_port());
-        let url = format!("http://127.0.0.1:{client}");
-        let peer_url = format!("http://127.0.0.1:{peer}");
-        let Ok(child) = Command::new("etcd")
-            .arg("--data-dir")
-            .arg(dir.join("data"))
-            .args([
-                "--name",
-                "bench",
-                "--listen-client-urls",
-                &url,
-                "--advertise-client-urls",
-                &url,
-            ])
-            .args([
-                "--listen-peer-urls",
-                &peer_url,
-                "--initial-advertise-peer-urls",
-                &peer_url,
-            ])
-            .args([
-                "--initial-cluster",
-                &format!("bench={peer_url}"),
-                "--log-level",
-                "error",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        else {
-            return skip(format!(
-                "etcd is missing (Debian: etcd-server) — run {}",
-                common::testing::SETUP_HINT
-            ));
-        };
-        let etcd = Etcd { url, dir, child };
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], client));
-        common::testing::wait_for_port(addr, Duration::from_secs(10))
-            .map_err(anyhow::Error::msg)?;
-        let probe = Registry::new(vec![etcd.url.clone()])?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while let Err(e) = probe.watch() {
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "the bench's etcd does not answer: {e}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Ok(etcd)
-    }
-}
-
-impl Drop for Etcd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }

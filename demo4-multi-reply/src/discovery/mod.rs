@@ -22,6 +22,7 @@ use std::time::Duration;
 pub mod advertise;
 pub mod events;
 pub mod follow;
+pub mod local_etcd;
 pub mod register;
 pub mod registry;
 pub mod render;

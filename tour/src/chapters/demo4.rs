@@ -2,13 +2,13 @@
 //! Pirate pattern that skips it.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use common::testing::ServerThread;
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout};
+use demo4_multi_reply::discovery::local_etcd::LocalEtcd;
 use demo4_multi_reply::discovery::register::Registration;
 use demo4_multi_reply::discovery::render::Render;
 use demo4_multi_reply::discovery::watch::Servers;
@@ -172,7 +172,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
 /// Skipped, with the fix, when the `etcd` binary is missing.
 fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()> {
     n.question("Built: a registry (etcd), servers that register, clients that follow it");
-    let Some(etcd) = TourEtcd::start()? else {
+    let Some(etcd) = LocalEtcd::start("tour")? else {
         n.say(&format!(
             "etcd is not installed, so this part is skipped — run: {}",
             common::testing::SETUP_HINT
@@ -425,72 +425,5 @@ impl Follower {
         }
         n.console("demo4-client", &frames_repr(&reply.frames));
         Ok(String::from_utf8_lossy(&reply.frames.concat()).into_owned())
-    }
-}
-
-/// An etcd process for the tour, on free ports with a data dir of its own, killed at the end.
-struct TourEtcd {
-    url: String,
-    dir: std::path::PathBuf,
-    child: std::process::Child,
-}
-
-impl TourEtcd {
-    /// `None` when the `etcd` binary is missing.
-    fn start() -> anyhow::Result<Option<TourEtcd>> {
-        let dir = std::env::temp_dir().join(format!("tour-demo4-etcd-{}", std::process::id()));
-        let (client, peer) = (common::testing::free_port(), common::testing::free_port());
-        let url = format!("http://127.0.0.1:{client}");
-        let peer_url = format!("http://127.0.0.1:{peer}");
-        let spawned = Command::new("etcd")
-            .arg("--data-dir")
-            .arg(dir.join("data"))
-            .args([
-                "--name",
-                "tour",
-                "--listen-client-urls",
-                &url,
-                "--advertise-client-urls",
-                &url,
-            ])
-            .args([
-                "--listen-peer-urls",
-                &peer_url,
-                "--initial-advertise-peer-urls",
-                &peer_url,
-            ])
-            .args([
-                "--initial-cluster",
-                &format!("tour={peer_url}"),
-                "--log-level",
-                "error",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
-        let Ok(child) = spawned else { return Ok(None) };
-        let etcd = TourEtcd { url, dir, child };
-        let addr: std::net::SocketAddr = format!("127.0.0.1:{client}").parse()?;
-        common::testing::wait_for_port(addr, Duration::from_secs(10))
-            .map_err(anyhow::Error::msg)?;
-        // Listening is not serving yet: one read through the registry, with its deadline, is.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let probe = Registry::new(vec![etcd.url.clone()])?;
-        while let Err(e) = probe.watch() {
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "the tour's etcd does not answer: {e}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Ok(Some(etcd))
-    }
-}
-
-impl Drop for TourEtcd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
