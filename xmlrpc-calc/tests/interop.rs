@@ -6,29 +6,13 @@ use std::time::Duration;
 
 use common::testing::{free_port, peer_command, run, Lang, Matrix, Proc};
 
+use crate::support::rust_server;
+
 const WAIT: Duration = Duration::from_secs(20);
 const LINE: &str = "7 + 3 = 10, 7-3 = 4, 7*3 = 21, 7/3 = 2";
 const ZERO_DIVISION: &str = "<class 'ZeroDivisionError'>:integer division or modulo by zero";
 /// CPython's fault for a method the server does not have; ours sends the same bytes.
 const NO_POWER: &str = "<class 'Exception'>:method \"power\" is not supported";
-
-/// Starts our server on an ephemeral port; returns it and its URL (read from its first line).
-fn rust_server(extra: &[&str]) -> (Proc, String) {
-    let mut server = Proc::spawn(
-        "xmlrpc-server",
-        Command::new(env!("CARGO_BIN_EXE_xmlrpc-server"))
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra),
-    );
-    let line = server
-        .expect_line(WAIT, |l| l.starts_with("Listening on port "))
-        .unwrap();
-    let port = line
-        .trim_start_matches("Listening on port ")
-        .trim_end_matches("...")
-        .to_string();
-    (server, format!("http://127.0.0.1:{port}/"))
-}
 
 /// Starts the Python peer server on a free port (None when Python is missing: skipped).
 fn python_server() -> Option<(Proc, String)> {

@@ -11,21 +11,11 @@ use xmlrpc_calc::{CallError, Client};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// Our server on an ephemeral port with `extra` flags; returns it and its address.
+/// Our server on an ephemeral port with `extra` flags; returns it and its `host:port`.
 fn server(extra: &[&str]) -> (Proc, String) {
-    let mut server = Proc::spawn(
-        "xmlrpc-server",
-        Command::new(env!("CARGO_BIN_EXE_xmlrpc-server"))
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra),
-    );
-    let line = server
-        .expect_line(WAIT, |l| l.starts_with("Listening on port "))
-        .unwrap();
-    let port = line
-        .trim_start_matches("Listening on port ")
-        .trim_end_matches("...");
-    (server, format!("127.0.0.1:{port}"))
+    let (server, url) = crate::support::rust_server(extra);
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    (server, addr.to_string())
 }
 
 /// A call of `method` with int/double params as raw XML-RPC.

@@ -4,3 +4,4 @@ mod calc;
 mod interop;
 mod lifecycle;
 mod readme;
+mod support;
