@@ -24,8 +24,10 @@ use demo5_msgpack::codec::{self, DecodeError, Value};
 use serde::{Deserialize, Serialize};
 
 pub mod functions;
+pub mod number;
 pub mod router;
 
+pub use number::Number;
 pub use router::{CallError, Router};
 
 /// The tutorial's call.

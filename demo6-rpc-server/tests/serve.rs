@@ -80,6 +80,7 @@ fn the_client_prints_results_and_shows_errors_plainly() {
     assert_eq!(ok(&[]), ["19"], "no arguments: the tutorial's call");
     assert_eq!(ok(&["plus", "1", "2", "3"]), ["6"]);
     assert_eq!(ok(&["plus", "-5", "2"]), ["-3"]);
+    assert_eq!(ok(&["plus", "1.5", "2"]), ["3.5"]);
     assert_eq!(ok(&["divide", "7", "2"]), ["3.5"]);
     assert_eq!(ok(&["hello", "Ada"]), ["Hello, Ada!"]);
     assert_eq!(
@@ -89,7 +90,10 @@ fn the_client_prints_results_and_shows_errors_plainly() {
 
     for (args, want) in [
         (&["minus", "1"][..], "error: unknown function `minus`"),
-        (&["plus", "1", "x"][..], "error: bad parameters for `plus`"),
+        (
+            &["plus", "1", "[2]"][..],
+            "error: bad parameters for `plus`",
+        ),
         (
             &["divide", "1", "0"][..],
             "error: `divide` failed: division by zero",
