@@ -1,9 +1,9 @@
 //! The route table: function name → handler, the heart of any RPC framework.
 //!
 //! On the wire, parameters are just a MessagePack array of any values. A handler, though, wants
-//! *typed* arguments: `plus` wants integers, `divide` exactly two numbers. serde does the
+//! *typed* arguments: `plus` wants numbers, `divide` exactly two. serde does the
 //! conversion: [`Router::route`] takes an ordinary Rust function `fn(P) -> Result<R, String>`,
-//! and the router turns the array into `P` (a `Vec<i64>`, a tuple `(f64, f64)`, …) before the
+//! and the router turns the array into `P` (a `Vec<Number>`, a tuple `(f64, f64)`, …) before the
 //! call and `R` back into MessagePack after it. A wrong type or a wrong count of parameters
 //! becomes an error reply that says what was expected, without a line of checking in the
 //! handler. Registering a function is one line: `.route("plus", plus)`.
