@@ -13,6 +13,7 @@ pub mod background;
 pub mod calc;
 pub mod client;
 pub mod hardening;
+pub mod python_operators;
 pub mod python_style;
 pub mod questions;
 pub mod server;

@@ -13,16 +13,17 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dxr::{FaultResponse, MethodResponse};
+use dxr::{FaultResponse, MethodResponse, Value};
 use dxr_server::axum::body::Bytes;
 use dxr_server::axum::extract::{DefaultBodyLimit, State};
 use dxr_server::axum::http::{header, HeaderMap, StatusCode};
 use dxr_server::axum::response::{IntoResponse, Response};
 use dxr_server::axum::routing::post;
 use dxr_server::axum::{middleware, Router};
+use dxr_server::HandlerResult;
 use tokio::net::TcpListener;
 
-use crate::calc::Methods;
+use crate::calc::{CalcError, Methods};
 use crate::hardening::allowlist::{self, Allowlist};
 use crate::hardening::timeouts::{self, BodyLimits};
 use crate::hardening::{self, cpython_faults, ServerConfig};
@@ -32,13 +33,14 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
 /// How long calls in flight may take to finish once the server is told to stop.
 pub const LINGER: Duration = Duration::from_millis(500);
 
-/// One XML-RPC call: the body is parsed once, here, and the method it names answers.
+/// One XML-RPC request, the lesson in four steps: parse the `<methodCall>` (once), look the
+/// method up, call it, respond with a `<methodResponse>` or a `<fault>`.
 async fn xmlrpc(State(methods): State<Arc<Methods>>, headers: HeaderMap, body: Bytes) -> Response {
     let result = match cpython_faults::parse(&body) {
         Ok(call) if call.name == "system.multicall" => {
-            cpython_faults::multicall(&methods, &call.params, headers).await
+            multicall(&methods, &call.params, headers).await
         }
-        Ok(call) => cpython_faults::call(&methods, &call.name, &call.params, headers).await,
+        Ok(call) => call_method(&methods, &call.name, &call.params, headers).await,
         Err(fault) => Err(fault),
     };
     let xml = match result {
@@ -51,6 +53,42 @@ async fn xmlrpc(State(methods): State<Arc<Methods>>, headers: HeaderMap, body: B
     }
 }
 
+/// Looks `name` up among `methods` and calls it; CPython's fault for a method that is not there.
+async fn call_method(
+    methods: &Methods,
+    name: &str,
+    params: &[Value],
+    headers: HeaderMap,
+) -> HandlerResult {
+    match methods.get(name) {
+        Some(method) => method.handle(params, headers).await,
+        None if name == "system.listMethods" => cpython_faults::list_methods(methods, params),
+        None => {
+            tracing::info!(method = %name, "unknown method");
+            Err(CalcError::UnknownMethod(name.to_string()).into())
+        }
+    }
+}
+
+/// `system.multicall`: several calls in one request, each looked up and called in turn.
+async fn multicall(methods: &Methods, params: &[Value], headers: HeaderMap) -> HandlerResult {
+    let mut results = Vec::new();
+    for entry in cpython_faults::multicall_entries(params)? {
+        results.push(match entry {
+            Ok((name, params)) => call_method(methods, &name, &params, headers.clone()).await,
+            Err(fault) => Err(fault),
+        });
+    }
+    cpython_faults::multicall_response(results)
+}
+
+/// The calculator of `/` and `/RPC2`: the four methods, and `sleep` (the slow call).
+fn calculator(config: &ServerConfig) -> Methods {
+    let mut methods = crate::calc::calculator(config.max_body);
+    methods.insert("sleep", Box::new(crate::questions::concurrency::Sleep));
+    methods
+}
+
 /// The routes: the calculator at `/` and `/RPC2` (Python's default paths), `hello` at `/api`
 /// ([`crate::questions::web_framework`]), every body through [`timeouts::read_body`].
 pub fn app(config: &ServerConfig) -> Router {
@@ -60,8 +98,8 @@ pub fn app(config: &ServerConfig) -> Router {
         max_body: config.max_body,
     };
     Router::new()
-        .route("/", endpoint(crate::calc::calculator()))
-        .route("/RPC2", endpoint(crate::calc::calculator()))
+        .route("/", endpoint(calculator(config)))
+        .route("/RPC2", endpoint(calculator(config)))
         .route("/api", endpoint(crate::questions::web_framework::api()))
         // Our middleware enforces the limit; lift axum's own 2 MB default so ours is the one.
         .layer(DefaultBodyLimit::disable())

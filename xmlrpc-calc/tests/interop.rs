@@ -4,26 +4,15 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{free_port, peer_command, run, Lang, Matrix, Proc};
+use common::testing::{free_port, peer_command, run, Lang, Matrix};
 
-use crate::support::rust_server;
+use crate::support::{python_server, rust_server};
 
 const WAIT: Duration = Duration::from_secs(20);
 const LINE: &str = "7 + 3 = 10, 7-3 = 4, 7*3 = 21, 7/3 = 2";
 const ZERO_DIVISION: &str = "<class 'ZeroDivisionError'>:integer division or modulo by zero";
 /// CPython's fault for a method the server does not have; ours sends the same bytes.
 const NO_POWER: &str = "<class 'Exception'>:method \"power\" is not supported";
-
-/// Starts the Python peer server on a free port (None when Python is missing: skipped).
-fn python_server() -> Option<(Proc, String)> {
-    let port = free_port();
-    let mut cmd = peer_command(env!("CARGO_MANIFEST_DIR"), Lang::Python, "peers/server.py")?;
-    let mut server = Proc::spawn("peers/server.py", cmd.arg(port.to_string()));
-    server
-        .expect_line(WAIT, |l| l.starts_with("Listening on port"))
-        .unwrap();
-    Some((server, format!("http://127.0.0.1:{port}/")))
-}
 
 fn rust_client(url: &str, args: &[&str]) -> common::testing::Finished {
     run(

@@ -3,7 +3,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::Proc;
+use common::testing::{free_port, peer_command, Lang, Proc};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -23,4 +23,15 @@ pub fn rust_server(extra: &[&str]) -> (Proc, String) {
         .trim_end_matches("...")
         .to_string();
     (server, format!("http://127.0.0.1:{port}/"))
+}
+
+/// Starts the Python peer server on a free port (None when Python is missing: skipped).
+pub fn python_server() -> Option<(Proc, String)> {
+    let port = free_port();
+    let mut cmd = peer_command(env!("CARGO_MANIFEST_DIR"), Lang::Python, "peers/server.py")?;
+    let mut server = Proc::spawn("peers/server.py", cmd.arg(port.to_string()));
+    server
+        .expect_line(WAIT, |l| l.starts_with("Listening on port"))
+        .unwrap();
+    Some((server, format!("http://127.0.0.1:{port}/")))
 }

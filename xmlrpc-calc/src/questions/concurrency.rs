@@ -7,12 +7,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use dxr::{TryFromValue, Value};
+use dxr::Value;
 use dxr_server::axum::http::HeaderMap;
 use dxr_server::{async_trait, Handler, HandlerResult};
 use tokio::net::TcpListener;
 
 use crate::calc::CalcError;
+use crate::python_operators::PyError;
 
 /// The longest `sleep(seconds)` the server agrees to (a guard against tying up the server).
 pub const MAX_SLEEP: Duration = Duration::from_secs(30);
@@ -30,15 +31,31 @@ pub struct Sleep;
 impl Handler for Sleep {
     async fn handle(&self, params: &[Value], _headers: HeaderMap) -> HandlerResult {
         let [arg] = params else {
-            return Err(CalcError::from(dxr::Error::parameter_mismatch(params.len(), 1)).into());
+            let text = crate::calc::arity("sleep", &["seconds"], params.len());
+            return Err(CalcError::Arity(text).into());
         };
-        // Accept `sleep(5)` as well as `sleep(0.5)`.
-        let seconds = match i32::try_from_value(arg) {
-            Ok(n) => f64::from(n),
-            Err(_) => f64::try_from_value(arg).map_err(CalcError::from)?,
+        // `sleep(5)`, `sleep(0.5)`, even `sleep(True)`, as Python's `0 <= seconds <= 30` allows.
+        let seconds = match arg {
+            Value::Integer(n) => f64::from(*n),
+            Value::Long(n) => *n as f64,
+            Value::Boolean(b) => f64::from(u8::from(*b)),
+            Value::Double(x) => *x,
+            other => {
+                let text = format!(
+                    "'<=' not supported between instances of 'int' and '{}'",
+                    crate::python_operators::type_name(other)
+                );
+                return Err(CalcError::Python(PyError::TypeError(text)).into());
+            }
         };
         if !(0.0..=MAX_SLEEP.as_secs_f64()).contains(&seconds) {
-            return Err(CalcError::SleepOutOfRange { seconds }.into());
+            let max = MAX_SLEEP.as_secs();
+            // Python's `%s` of what was sent: `31` for an int, `31.0` for a double.
+            let seconds = match arg {
+                Value::Double(x) => format!("{x:?}"),
+                _ => format!("{seconds}"),
+            };
+            return Err(CalcError::SleepOutOfRange { seconds, max }.into());
         }
         tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
         Ok(arg.clone())
