@@ -1,13 +1,13 @@
 //! Not the lesson: what the tests, the tour and the bench share to run this section in one
 //! process — the broker URL they use, a throw-away queue that cleans up after itself, and a
 //! server on a thread of its own (on its own connection, as if it were another process), built
-//! on `common::testing::ServerThread` so that stopping it is bounded.
+//! on `common::ServerThread` so that stopping it is bounded.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use amiquip::{AmqpValue, Connection, FieldTable, QueueDeclareOptions, QueueDeleteOptions};
-use common::testing::ServerThread;
+use common::ServerThread;
 
 use crate::{Function, ServerError};
 

@@ -6,8 +6,8 @@ use crate::support;
 
 use std::process::Command;
 
-use common::testing::{peer_command, python, skip, Lang, Matrix, Proc};
 use support::{amqp_url, bin, broker, consumers_of, lock_default_queues, TempQueue, BOUND};
+use test_support::{peer_command, python, skip, Lang, Matrix, Proc};
 
 struct Variant {
     label: &'static str,
@@ -100,7 +100,7 @@ fn every_client_talks_to_every_server() {
                 ),
             ];
             for (client_name, mut cmd) in clients {
-                let outcome = common::testing::run(&client_name, &mut cmd, BOUND)
+                let outcome = test_support::run(&client_name, &mut cmd, BOUND)
                     .success()
                     .and_then(|lines| {
                         if lines == variant.expected {
@@ -164,7 +164,7 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
         rust_server
             .expect_line(BOUND, |l| l == " [x] Awaiting RPC requests")
             .unwrap();
-        let lines = common::testing::run(
+        let lines = test_support::run(
             variant.python_client,
             &mut unchanged(variant.python_client),
             BOUND,
@@ -183,7 +183,7 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
             .expect_line(BOUND, |l| l == " [x] Awaiting RPC requests")
             .unwrap();
         let mut rust_client = ours("amqp-rpc-client");
-        let lines = common::testing::run(
+        let lines = test_support::run(
             "amqp-rpc-client",
             rust_client.args(["--timeout", "30s"]),
             BOUND,

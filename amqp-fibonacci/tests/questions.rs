@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use amiquip::{AmqpProperties, ConsumerMessage, ConsumerOptions, Publish, QueueDeclareOptions};
 use amqp_fibonacci::declare_like_tutorial;
 use amqp_fibonacci::{ensure_request_queue, CallError, Function, RpcClient};
-use common::testing::Proc;
 use support::{bin, broker, fib_text, TempQueue, TestServer, BOUND};
+use test_support::Proc;
 
 // 1. What if no server is running? ------------------------------------------------------------
 
@@ -59,7 +59,7 @@ fn the_client_binary_explains_both_cases_and_exits_non_zero() {
     let missing = TempQueue::name_only();
     let idle = TempQueue::declared(&mut connection);
 
-    let no_queue = common::testing::run(
+    let no_queue = test_support::run(
         "client, no queue",
         bin("amqp-rpc-client").args(["--queue", &missing.name, "--timeout", "20s"]),
         BOUND,
@@ -75,7 +75,7 @@ fn the_client_binary_explains_both_cases_and_exits_non_zero() {
         no_queue.stderr
     );
 
-    let no_consumer = common::testing::run(
+    let no_consumer = test_support::run(
         "client, no consumer",
         bin("amqp-rpc-client").args(["--queue", &idle.name, "--timeout", "300ms"]),
         BOUND,
@@ -250,7 +250,7 @@ fn duplicate_and_unknown_replies_are_discarded() {
     // A misbehaving server: for each request it sends a reply with an unknown id, then the
     // right reply, then the right id again with a wrong body (a duplicate).
     let rogue_queue = queue.name.clone();
-    let rogue = common::testing::ServerThread::spawn("rogue server", move |stop| {
+    let rogue = test_support::ServerThread::spawn("rogue server", move |stop| {
         let mut connection = amqp_fibonacci::connect(&support::amqp_url()).unwrap();
         let channel = connection.open_channel(None).unwrap();
         let consumer = channel
@@ -462,7 +462,7 @@ fn a_missing_queue_is_declared_the_tutorial_way() {
 fn no_broker_or_wrong_credentials_are_reported_plainly() {
     let nobody = format!(
         "amqp://guest:guest@127.0.0.1:{}/%2f",
-        common::testing::free_port()
+        test_support::free_port()
     );
     match amqp_fibonacci::connect(&nobody) {
         Err(e @ amqp_fibonacci::ConnectError::Unreachable { .. }) => {
@@ -477,7 +477,7 @@ fn no_broker_or_wrong_credentials_are_reported_plainly() {
         }
         other => panic!("expected Unreachable, got {:?}", other.map(|_| ())),
     }
-    let done = common::testing::run(
+    let done = test_support::run(
         "client, no broker",
         bin("amqp-rpc-client").args(["--amqp-url", &nobody]),
         BOUND,

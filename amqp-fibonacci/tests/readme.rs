@@ -1,7 +1,7 @@
 //! Every `sh` block of README.md, run at the tutorial's defaults (the real `rpc_queue` and
-//! `s14rpc`) and compared with what the README says it prints (common::readme).
+//! `s14rpc`) and compared with what the README says it prints (test_support::readme).
 //!
-//! Not `common::readme_test!`: this section listens on no port of its own — the broker does. So
+//! Not `test_support::readme_test!`: this section listens on no port of its own — the broker does. So
 //! the test holds the queue names instead of a port, and declares the queues first (the
 //! tutorial's way, as the servers would): a client started a moment before its server then
 //! finds its request waiting in the queue instead of getting it returned as "no queue".
@@ -9,7 +9,7 @@
 use crate::support::{amqp_url, broker, consumers_of, lock_default_queues};
 
 use amqp_fibonacci::declare_like_tutorial;
-use common::testing::skip;
+use test_support::skip;
 
 #[test]
 fn readme_commands_print_what_the_readme_says() {
@@ -36,7 +36,7 @@ fn readme_commands_print_what_the_readme_says() {
         declare_like_tutorial(&channel, queue).unwrap();
     }
 
-    common::readme::check(&common::readme::Section {
+    test_support::readme::check(&test_support::readme::Section {
         package: "amqp-fibonacci",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
         bins: &[

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _};
-use common::testing::{workspace_root, Proc};
+use test_support::{workspace_root, Proc};
 
 use crate::measure::{Budget, Rate};
 
@@ -52,8 +52,8 @@ impl Ctx {
         Ctx {
             budget,
             build,
-            python: common::testing::python(),
-            php: common::testing::php(),
+            python: test_support::python(),
+            php: test_support::php(),
             current: Mutex::new(String::new()),
             built: Mutex::new(false),
         }
@@ -81,7 +81,7 @@ impl Ctx {
         let Some(python) = &self.python else {
             return skip(format!(
                 "the Python peer (.venv with pyzmq, msgpack, pika) is missing — run {}",
-                common::testing::SETUP_HINT
+                test_support::SETUP_HINT
             ));
         };
         let mut cmd = Command::new(python);
@@ -94,7 +94,7 @@ impl Ctx {
         let Some(php) = &self.php else {
             return skip(format!(
                 "php with the zmq and msgpack extensions is missing — run {}",
-                common::testing::SETUP_HINT
+                test_support::SETUP_HINT
             ));
         };
         let mut cmd = Command::new(php);
@@ -109,7 +109,7 @@ impl Ctx {
             Ok(_) => Ok(()),
             Err(_) => skip(format!(
                 "no RabbitMQ broker on {addr} — run {}",
-                common::testing::SETUP_HINT
+                test_support::SETUP_HINT
             )),
         }
     }
@@ -202,7 +202,7 @@ pub fn section_peer(package: &str, name: &str) -> PathBuf {
 /// Runs a peer load generator to the end (killing it after `timeout`) and returns the rate
 /// from its `RESULT <ops> <seconds>` line.
 pub fn peer_rate(name: &str, cmd: &mut Command, timeout: Duration) -> anyhow::Result<Rate> {
-    let lines = common::testing::run(name, cmd, timeout)
+    let lines = test_support::run(name, cmd, timeout)
         .success()
         .map_err(|e| anyhow!(e))?;
     lines
@@ -306,7 +306,7 @@ impl QuietServer {
         loop {
             self.check_running()?;
             // Short tries, so that a server that dies on start is noticed at once.
-            if common::testing::wait_for_port(addr, Duration::from_millis(100)).is_ok() {
+            if test_support::wait_for_port(addr, Duration::from_millis(100)).is_ok() {
                 std::thread::sleep(Duration::from_millis(50));
                 return self.check_running();
             }
@@ -345,14 +345,14 @@ pub enum Ready<'a> {
     Line(&'a str),
 }
 
-/// Waits until something accepts TCP connections on `addr` (`common::testing::wait_for_port`).
+/// Waits until something accepts TCP connections on `addr` (`test_support::wait_for_port`).
 pub fn wait_for_port(addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
-    common::testing::wait_for_port(addr, timeout).map_err(|e| anyhow!(e))
+    test_support::wait_for_port(addr, timeout).map_err(|e| anyhow!(e))
 }
 
 /// A free loopback address (`127.0.0.1:<free port>`).
 pub fn free_addr() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], common::testing::free_port()))
+    SocketAddr::from(([127, 0, 0, 1], test_support::free_port()))
 }
 
 /// Resident memory of process `pid` in megabytes (`VmRSS` of `/proc/<pid>/status`).

@@ -71,7 +71,7 @@ fn run() -> anyhow::Result<ExitCode> {
     }
     let chosen = choose(&args.scenario)?;
     let ctx = Ctx::new(Budget::new(args.quick, args.repeats), !args.no_build);
-    let require_peers = common::testing::peers_required();
+    let require_peers = test_support::peers_required();
 
     let mut results = Results::default();
     for scenario in &chosen {
@@ -104,7 +104,7 @@ fn run() -> anyhow::Result<ExitCode> {
     if args.write_docs {
         let dir = args
             .docs_dir
-            .unwrap_or_else(|| common::testing::workspace_root().join("docs"));
+            .unwrap_or_else(|| test_support::workspace_root().join("docs"));
         report::write_docs(&dir, &results, &ctx.budget)?;
     }
     Ok(if results.failed.is_empty() {

@@ -1,4 +1,4 @@
 //! The `sh` blocks of README.md, run and compared with what the README says they print
-//! (common::readme).
+//! (test_support::readme).
 
-common::readme_test!(package: "bench", default: "bench", bins: ["bench"], ports: []);
+test_support::readme_test!(package: "bench", default: "bench", bins: ["bench"], ports: []);

@@ -4,8 +4,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{implementation, Lang, Matrix, Monitor, Proc, ServerThread};
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout};
+use test_support::{implementation, Lang, Matrix, Monitor, Proc, ServerThread};
 
 const WAIT: Duration = Duration::from_secs(10);
 /// How soon a server must have exited after Ctrl-C.
@@ -123,8 +123,8 @@ fn a_message_rep_discards_does_not_block_the_server() {
 
 #[test]
 fn client_gives_up_with_a_clear_message_when_no_server_runs() {
-    let endpoint = common::testing::free_endpoint();
-    let out = common::testing::run(
+    let endpoint = test_support::free_endpoint();
+    let out = test_support::run(
         "demo1-client",
         Command::new(env!("CARGO_BIN_EXE_demo1-client"))
             .args(["--connect", &endpoint, "--timeout", "300ms"])
@@ -146,7 +146,7 @@ fn client_gives_up_with_a_clear_message_when_no_server_runs() {
 
 /// Starts the server of `lang` on `endpoint`: Rust takes `--bind`, the peers `ZMQ_ENDPOINT`.
 fn start_server(lang: Lang, endpoint: &str) -> Option<Proc> {
-    common::testing::zmq_server(
+    test_support::zmq_server(
         lang,
         env!("CARGO_BIN_EXE_demo1-server"),
         CRATE,
@@ -175,7 +175,7 @@ fn interop_matrix_every_client_against_every_server() {
     let mut matrix = Matrix::new("demo1 request/reply: client × server");
     for server_lang in [Lang::Rust, Lang::Php] {
         for client_lang in [Lang::Rust, Lang::Php] {
-            let endpoint = common::testing::free_endpoint();
+            let endpoint = test_support::free_endpoint();
             // A missing peer skips this pair only (visibly); the rest is still asserted.
             let Some(mut server) = start_server(server_lang, &endpoint) else {
                 continue;
@@ -183,7 +183,7 @@ fn interop_matrix_every_client_against_every_server() {
             let Some(mut client) = client(client_lang, &endpoint) else {
                 continue;
             };
-            let outcome = common::testing::run(format!("{client_lang} client"), &mut client, WAIT)
+            let outcome = test_support::run(format!("{client_lang} client"), &mut client, WAIT)
                 .success()
                 .and_then(|lines| {
                     if lines == ["Get back message: hello there!"] {
@@ -207,7 +207,7 @@ fn interop_matrix_every_client_against_every_server() {
 /// with no flags: the defaults (port 5555, loopback bind, `localhost` connect) must line up.
 #[test]
 fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
-    let Some(_port) = common::testing::lock_default_port(common::endpoints::ZMQ_PORT) else {
+    let Some(_port) = test_support::lock_default_port(common::endpoints::ZMQ_PORT) else {
         return;
     };
     let Some(mut php_client) = implementation(Lang::Php, "", CRATE, "peers/client.php") else {
@@ -221,7 +221,7 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
         "demo1-server",
         &mut Command::new(env!("CARGO_BIN_EXE_demo1-server")),
     );
-    let lines = common::testing::run("php client", &mut php_client, WAIT)
+    let lines = test_support::run("php client", &mut php_client, WAIT)
         .success()
         .unwrap();
     assert_eq!(lines, ["Get back message: hello there!"]);
@@ -229,7 +229,7 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
 
     let mut server = Proc::spawn("php server", &mut php_server);
     let mut rust_client = Command::new(env!("CARGO_BIN_EXE_demo1-client"));
-    let lines = common::testing::run("demo1-client", rust_client.args(["--timeout", "10s"]), WAIT)
+    let lines = test_support::run("demo1-client", rust_client.args(["--timeout", "10s"]), WAIT)
         .success()
         .unwrap();
     assert_eq!(lines, ["Get back message: hello there!"]);
@@ -244,7 +244,7 @@ fn help_says_what_each_binary_does_and_names_its_partner() {
         (env!("CARGO_BIN_EXE_demo1-server"), "demo1-client"),
         (env!("CARGO_BIN_EXE_demo1-client"), "demo1-server"),
     ] {
-        let help = common::testing::run(bin, Command::new(bin).arg("--help"), WAIT)
+        let help = test_support::run(bin, Command::new(bin).arg("--help"), WAIT)
             .success()
             .unwrap()
             .join("\n");
@@ -260,7 +260,7 @@ fn help_says_what_each_binary_does_and_names_its_partner() {
 #[test]
 fn the_server_stops_cleanly_on_ctrl_c_and_sigterm() {
     for signal in ["INT", "TERM"] {
-        let endpoint = common::testing::free_endpoint();
+        let endpoint = test_support::free_endpoint();
         let mut server = start_server(Lang::Rust, &endpoint).unwrap();
         // It serves: one round trip first, so the signal lands in the serve loop.
         assert_eq!(call(&endpoint, &[b"ping"]), vec![b"ping".to_vec()]);
@@ -280,7 +280,7 @@ fn the_server_stops_cleanly_on_ctrl_c_and_sigterm() {
 #[test]
 fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
     let fails = |bin: &str, args: &[&str]| {
-        let done = common::testing::run(bin, Command::new(bin).args(args), WAIT);
+        let done = test_support::run(bin, Command::new(bin).args(args), WAIT);
         assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
         done.stderr.trim_end().to_string()
     };
@@ -312,7 +312,7 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
 /// `demo1-server 2>log` leaves no colour codes in the log.
 #[test]
 fn logs_are_plain_text_when_stderr_is_not_a_terminal() {
-    let endpoint = common::testing::free_endpoint();
+    let endpoint = test_support::free_endpoint();
     let server = start_server(Lang::Rust, &endpoint).unwrap();
     assert_eq!(call(&endpoint, &[b"a", b"b"]).len(), 1); // logs a warning
     let done = server.ctrl_c(STOP_WITHIN);

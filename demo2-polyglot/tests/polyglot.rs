@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{free_endpoint, implementation, Lang, Matrix, Proc};
+use test_support::{free_endpoint, implementation, Lang, Matrix, Proc};
 
 const WAIT: Duration = Duration::from_secs(15);
 const CRATE: &str = env!("CARGO_MANIFEST_DIR");
@@ -13,7 +13,7 @@ const DEMO1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../demo1-reqrep");
 
 /// The server of `lang` on `endpoint` (Rust: demo2-server; PHP: the tutorial's echo server.php).
 fn server(lang: Lang, endpoint: &str) -> Option<Proc> {
-    common::testing::zmq_server(
+    test_support::zmq_server(
         lang,
         env!("CARGO_BIN_EXE_demo2-server"),
         DEMO1,
@@ -107,7 +107,7 @@ fn late_server_php_client_still_gets_its_reply() {
 #[test]
 fn client_explains_a_missing_server_after_its_timeout() {
     let endpoint = free_endpoint();
-    let out = common::testing::run(
+    let out = test_support::run(
         "demo2-client",
         Command::new(env!("CARGO_BIN_EXE_demo2-client")).args([
             "--connect",
@@ -129,7 +129,7 @@ fn client_explains_a_missing_server_after_its_timeout() {
 /// flags, then `demo2-client` with no flags against the tutorial's PHP server: port 5555 both ways.
 #[test]
 fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
-    let Some(_port) = common::testing::lock_default_port(common::endpoints::ZMQ_PORT) else {
+    let Some(_port) = test_support::lock_default_port(common::endpoints::ZMQ_PORT) else {
         return;
     };
     let Some(mut py_client) = implementation(Lang::Python, "", CRATE, "peers/client.py") else {
@@ -143,14 +143,14 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
         "demo2-server",
         &mut Command::new(env!("CARGO_BIN_EXE_demo2-server")),
     );
-    let lines = common::testing::run("python client", &mut py_client, WAIT)
+    let lines = test_support::run("python client", &mut py_client, WAIT)
         .success()
         .unwrap();
     assert_eq!(lines, ["Get back message: hello"]);
     drop(rust_server);
 
     let mut server = Proc::spawn("php server", &mut php_server);
-    let lines = common::testing::run(
+    let lines = test_support::run(
         "demo2-client",
         &mut Command::new(env!("CARGO_BIN_EXE_demo2-client")),
         WAIT,
@@ -169,7 +169,7 @@ fn help_names_the_partners() {
         (env!("CARGO_BIN_EXE_demo2-server"), "Partners: demo2-client"),
         (env!("CARGO_BIN_EXE_demo2-client"), "Partners: demo2-server"),
     ] {
-        let help = common::testing::run(bin, Command::new(bin).arg("--help"), WAIT)
+        let help = test_support::run(bin, Command::new(bin).arg("--help"), WAIT)
             .success()
             .unwrap()
             .join("\n");
@@ -195,6 +195,6 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
         (env!("CARGO_BIN_EXE_demo2-server"), "--bind", &[][..]),
         (env!("CARGO_BIN_EXE_demo2-client"), "--connect", &[][..]),
     ] {
-        common::testing::assert_endpoint_error(bin, flag, "localhost:5555", args);
+        test_support::assert_endpoint_error(bin, flag, "localhost:5555", args);
     }
 }

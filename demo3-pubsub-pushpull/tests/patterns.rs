@@ -6,9 +6,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
-use common::testing::{free_endpoint, implementation, Lang, Matrix, Monitor, Proc};
 use common::zmq_util::{bind_ephemeral, recv_timeout};
 use demo3_pubsub_pushpull::DATE_FORMAT;
+use test_support::{free_endpoint, implementation, Lang, Matrix, Monitor, Proc};
 
 const WAIT: Duration = Duration::from_secs(10);
 const CRATE: &str = env!("CARGO_MANIFEST_DIR");
@@ -29,8 +29,8 @@ fn looks_like_tutorial_date(text: &str) -> bool {
 
 #[test]
 fn date_format_is_byte_identical_to_php_date() {
-    let Some(php) = common::testing::php() else {
-        return common::testing::skip("php missing");
+    let Some(php) = test_support::php() else {
+        return test_support::skip("php missing");
     };
     // Midnight (12 am), morning, noon (12 pm), evening.
     for ts in [
@@ -247,7 +247,7 @@ fn pushpull_interop_matrix() {
 #[test]
 fn producer_prints_the_dates_it_publishes_and_stops_after_count() {
     let endpoint = free_endpoint();
-    let out = common::testing::run(
+    let out = test_support::run(
         "demo3-producer",
         Command::new(env!("CARGO_BIN_EXE_demo3-producer")).args([
             "--bind",
@@ -284,7 +284,7 @@ fn pusher_waits_for_a_puller_instead_of_dropping_work() {
         "nothing sent before a puller exists: {early:?}"
     );
 
-    let out = common::testing::run(
+    let out = test_support::run(
         "demo3-pull",
         Command::new(env!("CARGO_BIN_EXE_demo3-pull")).args([
             "--connect",
@@ -312,7 +312,7 @@ fn pusher_waits_for_a_puller_instead_of_dropping_work() {
 
 #[test]
 fn consumer_explains_a_silent_producer() {
-    let out = common::testing::run(
+    let out = test_support::run(
         "demo3-consumer",
         Command::new(env!("CARGO_BIN_EXE_demo3-consumer")).args([
             "--connect",
@@ -335,7 +335,7 @@ fn consumer_explains_a_silent_producer() {
 /// and pusher with no flags but a count: port 5555, loopback, both patterns.
 #[test]
 fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
-    let Some(_port) = common::testing::lock_default_port(common::endpoints::ZMQ_PORT) else {
+    let Some(_port) = test_support::lock_default_port(common::endpoints::ZMQ_PORT) else {
         return;
     };
     for (bin, script, prefix) in [
@@ -377,7 +377,7 @@ fn help_names_the_partners() {
         (env!("CARGO_BIN_EXE_demo3-push"), "Partner: demo3-pull"),
         (env!("CARGO_BIN_EXE_demo3-pull"), "Partner: demo3-push"),
     ] {
-        let help = common::testing::run(bin, Command::new(bin).arg("--help"), WAIT)
+        let help = test_support::run(bin, Command::new(bin).arg("--help"), WAIT)
             .success()
             .unwrap()
             .join("\n");
@@ -428,7 +428,7 @@ fn the_pusher_stops_cleanly_on_ctrl_c_even_while_waiting_for_a_puller() {
     // No puller at all: the first send waits; Ctrl-C must still end it.
     let endpoint = free_endpoint();
     let waiting = spawn(env!("CARGO_BIN_EXE_demo3-push"), &["--bind", &endpoint]);
-    common::testing::wait_for_port(endpoint.trim_start_matches("tcp://").parse().unwrap(), WAIT)
+    test_support::wait_for_port(endpoint.trim_start_matches("tcp://").parse().unwrap(), WAIT)
         .unwrap();
     let done = waiting.ctrl_c(STOP_WITHIN);
     assert!(done.stdout.is_empty(), "{done:?}");
@@ -483,13 +483,13 @@ fn a_consumer_with_a_prefix_says_which_prefix_it_waited_for() {
     let producer = context.socket(zmq::PUB).unwrap();
     let endpoint = bind_ephemeral(&producer).unwrap();
     // The producer runs all along, publishing dates that do not start with 11/.
-    let producer = common::testing::ServerThread::spawn("producer", move |stop| {
+    let producer = test_support::ServerThread::spawn("producer", move |stop| {
         while !stop.load(std::sync::atomic::Ordering::Relaxed) {
             producer.send("12/01/2026 11:00:00 pm", 0).unwrap();
             thread::sleep(Duration::from_millis(20)); // its pace, not a synchronisation
         }
     });
-    let done = common::testing::run(
+    let done = test_support::run(
         "demo3-consumer",
         Command::new(env!("CARGO_BIN_EXE_demo3-consumer")).args([
             "--connect",
@@ -526,6 +526,6 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
         (env!("CARGO_BIN_EXE_demo3-consumer"), "--connect", &[][..]),
         (env!("CARGO_BIN_EXE_demo3-pull"), "--connect", &[][..]),
     ] {
-        common::testing::assert_endpoint_error(bin, flag, "localhost:5555", args);
+        test_support::assert_endpoint_error(bin, flag, "localhost:5555", args);
     }
 }

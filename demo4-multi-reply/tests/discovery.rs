@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::testing::{free_endpoint, free_port, Proc};
+use test_support::{free_endpoint, free_port, Proc};
 
 use crate::etcd::{endpoints, Etcd};
 
@@ -321,7 +321,7 @@ fn with_no_etcd_every_binary_says_so_in_one_line_and_fails() {
             .args(["--registry", &dead])
             .env_remove("ETCD_ENDPOINTS");
         let started = Instant::now();
-        let out = common::testing::run(bin, &mut cmd, WAIT);
+        let out = test_support::run(bin, &mut cmd, WAIT);
         assert!(out.status.is_some_and(|s| !s.success()), "{out:?}");
         let errors: Vec<&str> = out
             .stderr
@@ -348,7 +348,7 @@ fn a_name_held_by_a_live_server_is_refused() {
     let Some(etcd) = Etcd::start() else { return };
     let (_alice, endpoint) = server(&etcd.client_url, "alice", &[]);
     let bind = free_endpoint();
-    let out = common::testing::run(
+    let out = test_support::run(
         "second alice",
         &mut merged(
             SERVER,

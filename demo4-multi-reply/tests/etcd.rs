@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::testing::{free_port, Proc};
+use test_support::{free_port, Proc};
 
 /// How long a fresh etcd gets to answer its health check.
 const READY_WITHIN: Duration = Duration::from_secs(15);
@@ -33,7 +33,7 @@ fn installed() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        common::testing::skip("etcd is missing (Debian: apt-get install etcd-server etcd-client)");
+        test_support::skip("etcd is missing (Debian: apt-get install etcd-server etcd-client)");
     }
     ok
 }
@@ -155,7 +155,7 @@ impl Etcd {
 
     /// Every key under `/rpc/demo4/` and its value, read with `etcdctl` (bounded).
     pub fn servers(&self) -> BTreeMap<String, String> {
-        let out = common::testing::run(
+        let out = test_support::run(
             "etcdctl get",
             Command::new("etcdctl")
                 .env("ETCDCTL_API", "3")
@@ -175,7 +175,7 @@ impl Etcd {
 
     /// Whether this member is the cluster's Raft leader (`etcdctl endpoint status`).
     pub fn is_leader(&self) -> bool {
-        let out = common::testing::run(
+        let out = test_support::run(
             "etcdctl endpoint status",
             Command::new("etcdctl")
                 .env("ETCDCTL_API", "3")

@@ -8,15 +8,15 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use common::testing::{implementation, Lang, Matrix, Proc, ServerThread};
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout};
 use demo4_multi_reply::{frames_repr, LazyPirate};
+use test_support::{implementation, Lang, Matrix, Proc, ServerThread};
 
 const WAIT: Duration = Duration::from_secs(10);
 const CRATE: &str = env!("CARGO_MANIFEST_DIR");
 const NAMES: [&str; 3] = ["alice", "bob", "carol"];
 
-/// An in-process name server on an ephemeral port (on `common::testing::ServerThread`, whose
+/// An in-process name server on an ephemeral port (on `test_support::ServerThread`, whose
 /// `stop()` is bounded).
 struct Server {
     endpoint: String,
@@ -154,7 +154,7 @@ fn bad_input_never_kills_the_server() {
 fn client_goes_round_robin_over_three_servers() {
     let servers: Vec<Server> = NAMES.iter().map(|name| Server::start(name)).collect();
     let endpoints: Vec<&str> = servers.iter().map(|s| s.endpoint.as_str()).collect();
-    let out = common::testing::run(
+    let out = test_support::run(
         "demo4-client",
         &mut rust_client(&endpoints, &["--requests", "6", "--timeout", "5s"]),
         WAIT,
@@ -180,8 +180,8 @@ fn client_goes_round_robin_over_three_servers() {
 fn client_skips_a_dead_server_names_it_and_finishes() {
     let alice = Server::start("alice");
     let carol = Server::start("carol");
-    let dead = common::testing::free_endpoint(); // nobody listens there
-    let out = common::testing::run(
+    let dead = test_support::free_endpoint(); // nobody listens there
+    let out = test_support::run(
         "demo4-client",
         &mut rust_client(
             &[&alice.endpoint, &dead, &carol.endpoint],
@@ -218,11 +218,8 @@ fn client_skips_a_dead_server_names_it_and_finishes() {
 
 #[test]
 fn client_fails_with_a_clear_message_when_no_server_answers() {
-    let (a, b) = (
-        common::testing::free_endpoint(),
-        common::testing::free_endpoint(),
-    );
-    let out = common::testing::run(
+    let (a, b) = (test_support::free_endpoint(), test_support::free_endpoint());
+    let out = test_support::run(
         "demo4-client",
         &mut rust_client(&[&a, &b], &["--timeout", "200ms", "--retries", "1"]),
         WAIT,
@@ -310,8 +307,8 @@ fn lazy_pirate_reopens_its_socket_and_resends_after_a_lost_reply() {
 /// Our `[b'alice']` printing against Python's own `print(list_of_bytes)`.
 #[test]
 fn frames_print_exactly_as_python_prints_them() {
-    let Some(python) = common::testing::python() else {
-        return common::testing::skip("the Python venv is missing");
+    let Some(python) = test_support::python() else {
+        return test_support::skip("the Python venv is missing");
     };
     let frames: Vec<Vec<u8>> = vec![
         b"alice".to_vec(),
@@ -326,7 +323,7 @@ fn frames_print_exactly_as_python_prints_them() {
         .map(|f| f.iter().map(|b| format!("{b:02x}")).collect())
         .collect();
     let script = format!("print([bytes.fromhex(h) for h in {hex:?}])", hex = hex);
-    let out = common::testing::run("python", Command::new(python).args(["-c", &script]), WAIT);
+    let out = test_support::run("python", Command::new(python).args(["-c", &script]), WAIT);
     assert_eq!(out.success().unwrap(), [frames_repr(&frames)]);
 }
 
@@ -336,7 +333,7 @@ fn wait_listening(endpoint: &str) -> Result<(), String> {
         .trim_start_matches("tcp://")
         .parse()
         .map_err(|e| format!("{endpoint}: {e}"))?;
-    common::testing::wait_for_port(addr, WAIT)
+    test_support::wait_for_port(addr, WAIT)
 }
 
 /// Starts the server of `lang` named `name` on `endpoint`: Rust takes flags, PHP the environment.
@@ -359,7 +356,7 @@ fn client(lang: Lang, endpoints: &[&str]) -> Option<Command> {
     Some(match lang {
         Lang::Rust => rust_client(endpoints, &["--requests", "6", "--timeout", "5s"]),
         _ => {
-            let mut cmd = common::testing::peer_command(CRATE, lang, "peers/client.py")?;
+            let mut cmd = test_support::peer_command(CRATE, lang, "peers/client.py")?;
             cmd.env("ZMQ_ENDPOINTS", endpoints.join(" "))
                 .env("ZMQ_REQUESTS", "6");
             cmd
@@ -371,7 +368,7 @@ fn client(lang: Lang, endpoints: &[&str]) -> Option<Command> {
 fn three_servers_one_client(server_lang: Lang, client_lang: Lang) -> Option<Result<(), String>> {
     let endpoints: Vec<String> = NAMES
         .iter()
-        .map(|_| common::testing::free_endpoint())
+        .map(|_| test_support::free_endpoint())
         .collect();
     let mut servers = Vec::new();
     for (name, endpoint) in NAMES.iter().zip(&endpoints) {
@@ -382,9 +379,7 @@ fn three_servers_one_client(server_lang: Lang, client_lang: Lang) -> Option<Resu
     let outcome = endpoints
         .iter()
         .try_for_each(|e| wait_listening(e))
-        .and_then(|()| {
-            common::testing::run(format!("{client_lang} client"), &mut cmd, WAIT).success()
-        })
+        .and_then(|()| test_support::run(format!("{client_lang} client"), &mut cmd, WAIT).success())
         .and_then(|lines| {
             let expected: Vec<String> = NAMES.iter().map(|n| format!("[b'{n}']")).collect();
             let seen: BTreeSet<&String> = lines.iter().collect();
@@ -428,7 +423,7 @@ fn interop_matrix_every_client_against_every_server() {
 /// the server's name.
 #[test]
 fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
-    let Some(_port) = common::testing::lock_default_port(common::endpoints::ZMQ_PORT) else {
+    let Some(_port) = test_support::lock_default_port(common::endpoints::ZMQ_PORT) else {
         return;
     };
     let Some(mut python_client) = implementation(Lang::Python, "", CRATE, "peers/client.py") else {
@@ -443,7 +438,7 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
         "demo4-server",
         &mut Command::new(env!("CARGO_BIN_EXE_demo4-server")),
     );
-    let lines = common::testing::run("python client", &mut python_client, WAIT)
+    let lines = test_support::run("python client", &mut python_client, WAIT)
         .success()
         .unwrap();
     assert_eq!(lines, vec![host.clone(); demo4_multi_reply::REQUESTS]);
@@ -454,7 +449,7 @@ fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
 
     let mut server = Proc::spawn("php server", &mut php_server);
     let mut rust_client = Command::new(env!("CARGO_BIN_EXE_demo4-client"));
-    let lines = common::testing::run("demo4-client", rust_client.args(["--timeout", "10s"]), WAIT)
+    let lines = test_support::run("demo4-client", rust_client.args(["--timeout", "10s"]), WAIT)
         .success()
         .unwrap();
     assert_eq!(lines, vec![host; demo4_multi_reply::REQUESTS]);
@@ -469,7 +464,7 @@ fn help_says_what_each_binary_does_and_names_its_partner() {
         (env!("CARGO_BIN_EXE_demo4-server"), "demo4-client"),
         (env!("CARGO_BIN_EXE_demo4-client"), "demo4-server"),
     ] {
-        let help = common::testing::run(bin, Command::new(bin).arg("--help"), WAIT)
+        let help = test_support::run(bin, Command::new(bin).arg("--help"), WAIT)
             .success()
             .unwrap()
             .join("\n");
@@ -485,7 +480,7 @@ fn help_says_what_each_binary_does_and_names_its_partner() {
 fn one_socket_with_three_connects_goes_round_robin() {
     let servers: Vec<Server> = NAMES.iter().map(|name| Server::start(name)).collect();
     let endpoints: Vec<&str> = servers.iter().map(|s| s.endpoint.as_str()).collect();
-    let out = common::testing::run(
+    let out = test_support::run(
         "demo4-client --one-socket",
         &mut rust_client(
             &endpoints,
@@ -514,8 +509,8 @@ fn one_socket_with_three_connects_goes_round_robin() {
 #[test]
 fn one_socket_cannot_tell_which_server_is_dead() {
     let alice = Server::start("alice");
-    let dead = common::testing::free_endpoint();
-    let out = common::testing::run(
+    let dead = test_support::free_endpoint();
+    let out = test_support::run(
         "demo4-client --one-socket",
         &mut rust_client(
             &[&alice.endpoint, &dead],
@@ -542,11 +537,11 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
         (env!("CARGO_BIN_EXE_demo4-client"), "--connect"),
         (env!("CARGO_BIN_EXE_demo4-client"), "--subscribe"),
     ] {
-        common::testing::assert_endpoint_error(bin, flag, "localhost:5555", &[]);
+        test_support::assert_endpoint_error(bin, flag, "localhost:5555", &[]);
     }
     // A host name where bind needs an address: the hint says so, not "another server?".
     let bin = env!("CARGO_BIN_EXE_demo4-server");
-    let done = common::testing::run(
+    let done = test_support::run(
         bin,
         Command::new(bin).args(["--bind", "tcp://localhost:5559"]),
         WAIT,

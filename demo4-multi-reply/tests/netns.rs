@@ -15,14 +15,14 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::testing::Proc;
+use test_support::Proc;
 
 const WAIT: Duration = Duration::from_secs(20);
 const NAMES: [&str; 3] = ["ns-a", "ns-b", "ns-c"];
 
 /// Runs `ip ARGS…` (bounded); `Err` with its stderr when it fails.
 fn ip(args: &[&str]) -> Result<(), String> {
-    let out = common::testing::run(
+    let out = test_support::run(
         format!("ip {}", args.join(" ")),
         Command::new("ip").args(args),
         Duration::from_secs(10),
@@ -118,10 +118,10 @@ fn is_root() -> bool {
 /// Skips (prints why and passes), unless this is CI as root, where the test must run.
 fn skip(why: &str) {
     assert!(
-        !(common::testing::peers_required() && is_root()),
+        !(test_support::peers_required() && is_root()),
         "network-namespace test cannot run as root under REQUIRE_PEERS=1: {why}"
     );
-    // Straight to stderr, which libtest does not capture (as common::testing::skip does).
+    // Straight to stderr, which libtest does not capture (as test_support::skip does).
     let line = format!(
         "SKIP: demo4 network-namespace test: {why} (needs root and iproute2's `ip netns`)\n"
     );
@@ -134,16 +134,16 @@ fn wait_listening(endpoint: &str) -> Result<(), String> {
         .trim_start_matches("tcp://")
         .parse()
         .map_err(|e| format!("{endpoint}: {e}"))?;
-    common::testing::wait_for_port(addr, WAIT)
+    test_support::wait_for_port(addr, WAIT)
 }
 
-fn client(endpoints: &[&str]) -> common::testing::Finished {
+fn client(endpoints: &[&str]) -> test_support::Finished {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_demo4-client"));
     for endpoint in endpoints {
         cmd.args(["--connect", endpoint]);
     }
     cmd.args(["--requests", "6", "--timeout", "1s", "--retries", "2"]);
-    common::testing::run("demo4-client", &mut cmd, WAIT)
+    test_support::run("demo4-client", &mut cmd, WAIT)
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::testing::{free_endpoint, peer_command, Lang, Matrix, Proc};
+use test_support::{free_endpoint, peer_command, Lang, Matrix, Proc};
 
 use crate::discovery::{merged, server_bound};
 use crate::etcd::Etcd;
@@ -26,7 +26,7 @@ struct Registered {
 }
 
 fn etcdctl(etcd: &Etcd, args: &[&str]) -> Result<Vec<String>, String> {
-    common::testing::run(
+    test_support::run(
         "etcdctl",
         Command::new("etcdctl")
             .env("ETCDCTL_API", "3")
@@ -146,7 +146,7 @@ fn find(
             cmd.env("RPC_CONFIG", config)
                 .env("ZMQ_REQUESTS", "2")
                 .env("INTERVAL_MS", "50");
-            common::testing::run(kind, &mut cmd, WAIT)
+            test_support::run(kind, &mut cmd, WAIT)
                 .success()
                 .and_then(|lines| {
                     if lines == [reply.clone(), reply.clone()] {

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::testing::{free_endpoint, Proc, ServerThread};
 use demo4_multi_reply::discovery::{render, watch::Servers};
+use test_support::{free_endpoint, Proc, ServerThread};
 
 use crate::discovery::{merged, server};
 use crate::etcd::Etcd;
@@ -230,7 +230,7 @@ fn the_client_follows_the_pub_events_instead_of_etcd() {
 /// `--help` names the partners (as every binary's does).
 #[test]
 fn watch_help_names_its_partners() {
-    let help = common::testing::run(
+    let help = test_support::run(
         "demo4-watch --help",
         Command::new(WATCH).arg("--help"),
         WAIT,

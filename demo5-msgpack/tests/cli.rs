@@ -4,8 +4,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::run;
 use demo5_msgpack::error_value;
+use test_support::run;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -72,7 +72,7 @@ fn an_error_reply_goes_to_stderr_with_a_failing_status() {
 
 #[test]
 fn without_a_server_the_client_says_what_is_wrong() {
-    let endpoint = common::testing::free_endpoint(); // nobody listens there
+    let endpoint = test_support::free_endpoint(); // nobody listens there
     let bin = env!("CARGO_BIN_EXE_demo5-client");
     let done = run(
         bin,
@@ -92,9 +92,9 @@ fn without_a_server_the_client_says_what_is_wrong() {
 /// Ctrl-C (SIGINT) while serving: demo5-server exits 0 within a second (`common::shutdown`).
 #[test]
 fn the_server_stops_cleanly_on_ctrl_c() {
-    let endpoint = common::testing::free_endpoint();
+    let endpoint = test_support::free_endpoint();
     let bin = env!("CARGO_BIN_EXE_demo5-server");
-    let server = common::testing::Proc::spawn(bin, Command::new(bin).args(["--bind", &endpoint]));
+    let server = test_support::Proc::spawn(bin, Command::new(bin).args(["--bind", &endpoint]));
     let client = env!("CARGO_BIN_EXE_demo5-client");
     let lines = run(
         client,
@@ -115,6 +115,6 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
         (env!("CARGO_BIN_EXE_demo5-server"), "--bind", &[][..]),
         (env!("CARGO_BIN_EXE_demo5-client"), "--connect", &[][..]),
     ] {
-        common::testing::assert_endpoint_error(bin, flag, "localhost:5555", args);
+        test_support::assert_endpoint_error(bin, flag, "localhost:5555", args);
     }
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use common::testing::ServerThread;
+use test_support::ServerThread;
 
 use demo5_msgpack::{as_error, decode, encode, Value};
 use proptest::collection::vec;
@@ -15,22 +15,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 /// Any MessagePack value, nested a few levels (floats finite so that equality is meaningful).
 fn any_value() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Nil),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        (-1e12f64..1e12).prop_map(Value::from),
-        ".{0,12}".prop_map(Value::from),
-        vec(any::<u8>(), 0..12).prop_map(Value::from),
-        (any::<i8>(), vec(any::<u8>(), 0..10)).prop_map(|(t, d)| Value::Ext(t, d)),
-    ];
-    leaf.prop_recursive(4, 48, 6, |inner| {
-        prop_oneof![
-            vec(inner.clone(), 0..6).prop_map(Value::Array),
-            vec((inner.clone(), inner), 0..4).prop_map(Value::Map),
-        ]
-    })
+    test_support::values::any_value_with(-1e12f64..1e12)
 }
 
 /// A request: one or several frames of random bytes, valid encodings, or mutated encodings.

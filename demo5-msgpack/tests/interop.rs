@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{free_endpoint, peer_command, run, Lang, Matrix, Proc};
+use test_support::{free_endpoint, peer_command, run, Lang, Matrix, Proc};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 /// Bound on every client run (the Rust client has its own, shorter, timeout).
@@ -49,7 +49,7 @@ const CLIENTS: [Client; 3] = [
 
 /// Starts a server implementation on `endpoint` (`None` when its interpreter is missing).
 fn start_server(lang: Lang, endpoint: &str) -> Option<Proc> {
-    common::testing::zmq_server(
+    test_support::zmq_server(
         lang,
         env!("CARGO_BIN_EXE_demo5-server"),
         DIR,
@@ -107,8 +107,8 @@ fn rust_and_php_agree_byte_for_byte() {
         ),
     ];
     for (lang, code) in pack {
-        let Some(interp) = common::testing::interpreter(lang) else {
-            common::testing::skip(&format!("{lang} missing"));
+        let Some(interp) = test_support::interpreter(lang) else {
+            test_support::skip(&format!("{lang} missing"));
             continue;
         };
         let flag = if lang == Lang::Php { "-r" } else { "-c" };

@@ -1,5 +1,5 @@
 //! Every `sh` block of README.md, run at the tutorial's defaults and compared with what the
-//! README says it prints (common::readme).
+//! README says it prints (test_support::readme).
 
-common::readme_test!(package: "demo5-msgpack", default: "demo5-server",
+test_support::readme_test!(package: "demo5-msgpack", default: "demo5-server",
     bins: ["demo5-server", "demo5-client"], ports: [5555]);

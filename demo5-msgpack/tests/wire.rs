@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use common::testing::ServerThread;
+use test_support::ServerThread;
 
 use demo5_msgpack::{as_error, decode, encode, reply_to, request_bytes, Value, GREETING};
 

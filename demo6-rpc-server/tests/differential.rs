@@ -8,9 +8,9 @@
 
 use std::time::Duration;
 
-use common::testing::{free_endpoint, skip, Lang};
 use demo5_msgpack::{as_error, decode, Value};
 use demo6_rpc_server::Request;
+use test_support::{free_endpoint, skip, Lang};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 const CASES: usize = 300;
@@ -110,7 +110,7 @@ fn nested(value: &Value) -> bool {
 
 /// A connected REQ socket and the server process behind it.
 struct Server {
-    _process: common::testing::Proc,
+    _process: test_support::Proc,
     socket: zmq::Socket,
     name: &'static str,
 }
@@ -118,7 +118,7 @@ struct Server {
 impl Server {
     fn start(context: &zmq::Context, lang: Lang, name: &'static str) -> Option<Server> {
         let endpoint = free_endpoint();
-        let process = common::testing::zmq_server(
+        let process = test_support::zmq_server(
             lang,
             env!("CARGO_BIN_EXE_demo6-server"),
             DIR,

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use common::testing::ServerThread;
+use test_support::ServerThread;
 
 use demo5_msgpack::{as_error, decode, encode, Value};
 use demo6_rpc_server::Request;
@@ -12,26 +12,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-
-/// Any MessagePack value, nested a few levels.
-fn any_value() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Nil),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_map(Value::from),
-        ".{0,12}".prop_map(Value::from),
-        vec(any::<u8>(), 0..12).prop_map(Value::from),
-        (any::<i8>(), vec(any::<u8>(), 0..10)).prop_map(|(t, d)| Value::Ext(t, d)),
-    ];
-    leaf.prop_recursive(4, 48, 6, |inner| {
-        prop_oneof![
-            vec(inner.clone(), 0..6).prop_map(Value::Array),
-            vec((inner.clone(), inner), 0..4).prop_map(Value::Map),
-        ]
-    })
-}
+use test_support::values::any_value;
 
 /// Near misses: real function names (and some unknown ones) with parameters of any shape.
 fn any_call() -> impl Strategy<Value = Request> {

@@ -4,8 +4,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{free_endpoint, interpreter, peer_command, run, skip, Lang, Matrix, Proc};
 use demo6_rpc_server::Request;
+use test_support::{free_endpoint, interpreter, peer_command, run, skip, Lang, Matrix, Proc};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 /// Bound on every client run (the Rust client has its own, shorter, timeout).
@@ -13,7 +13,7 @@ const CLIENT_DEADLINE: Duration = Duration::from_secs(15);
 
 /// Starts a server implementation on `endpoint` (`None` when its interpreter is missing).
 fn start_server(lang: Lang, endpoint: &str) -> Option<Proc> {
-    common::testing::zmq_server(
+    test_support::zmq_server(
         lang,
         env!("CARGO_BIN_EXE_demo6-server"),
         DIR,

@@ -3,7 +3,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{run, ServerThread};
+use test_support::{run, ServerThread};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -152,9 +152,9 @@ fn help_names_the_partner() {
 /// Ctrl-C (SIGINT) while serving: demo6-server exits 0 within a second (`common::shutdown`).
 #[test]
 fn the_server_stops_cleanly_on_ctrl_c() {
-    let endpoint = common::testing::free_endpoint();
+    let endpoint = test_support::free_endpoint();
     let bin = env!("CARGO_BIN_EXE_demo6-server");
-    let server = common::testing::Proc::spawn(bin, Command::new(bin).args(["--bind", &endpoint]));
+    let server = test_support::Proc::spawn(bin, Command::new(bin).args(["--bind", &endpoint]));
     let lines = run("demo6-client", &mut client(&endpoint, &[]), WAIT)
         .success()
         .unwrap();
@@ -170,6 +170,6 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
         (env!("CARGO_BIN_EXE_demo6-server"), "--bind"),
         (env!("CARGO_BIN_EXE_demo6-client"), "--connect"),
     ] {
-        common::testing::assert_endpoint_error(bin, flag, "localhost:5555", &[]);
+        test_support::assert_endpoint_error(bin, flag, "localhost:5555", &[]);
     }
 }

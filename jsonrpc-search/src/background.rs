@@ -1,11 +1,11 @@
 //! Not the lesson: the raw TCP server on a thread of its own, for the tests and the tour, built on
-//! `common::testing::ServerThread` so that stopping it is bounded.
+//! `common::ServerThread` so that stopping it is bounded.
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use common::testing::ServerThread;
+use common::ServerThread;
 use jsonrpc_core::IoHandler;
 
 use crate::Limits;

@@ -4,8 +4,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{run, Proc};
 use serde_json::{json, Value};
+use test_support::{run, Proc};
 
 const WAIT: Duration = Duration::from_secs(10);
 const SERVER: &str = env!("CARGO_BIN_EXE_jsonrpc-server");
@@ -36,11 +36,11 @@ fn start_server_with(db: &std::path::Path, extra: &[&str]) -> (Proc, String, Str
     (server, word(&tcp), word(&http))
 }
 
-fn client(args: &[&str]) -> common::testing::Finished {
+fn client(args: &[&str]) -> test_support::Finished {
     run("jsonrpc-client", Command::new(CLIENT).args(args), WAIT)
 }
 
-fn only_line(out: common::testing::Finished) -> Value {
+fn only_line(out: test_support::Finished) -> Value {
     let lines = out.success().unwrap();
     assert_eq!(lines.len(), 1, "{lines:?}");
     serde_json::from_str(&lines[0]).unwrap()
@@ -116,7 +116,7 @@ fn tutorial_commands_over_tcp_and_http() {
 
 #[test]
 fn client_without_server_fails_plainly() {
-    let port = common::testing::free_port();
+    let port = test_support::free_port();
     let out = client(&["--addr", &format!("127.0.0.1:{port}"), "echo", "x"]);
     assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out:?}");
     assert!(

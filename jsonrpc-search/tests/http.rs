@@ -123,7 +123,7 @@ fn library_client_over_tcp() {
 #[test]
 fn client_errors_are_plain() {
     // Nobody listens on a port we just released.
-    let port = common::testing::free_port();
+    let port = test_support::free_port();
     let closed = Target::Tcp(format!("127.0.0.1:{port}"));
     let err = client::call(&closed, "echo", Params::Array(vec![json!("x")]), WAIT).unwrap_err();
     assert!(matches!(err, ClientError::Connect { .. }), "{err:?}");

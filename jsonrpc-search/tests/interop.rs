@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{lock_default_port, peer_command, run, Lang, Matrix, Proc};
 use serde_json::{json, Value};
+use test_support::{lock_default_port, peer_command, run, Lang, Matrix, Proc};
 
 const WAIT: Duration = Duration::from_secs(10);
 const CRATE: &str = env!("CARGO_MANIFEST_DIR");

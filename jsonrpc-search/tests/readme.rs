@@ -1,5 +1,5 @@
 //! Every `sh` block of README.md, run at the tutorial's defaults and compared with what the
-//! README says it prints (common::readme).
+//! README says it prints (test_support::readme).
 
-common::readme_test!(package: "jsonrpc-search", default: "jsonrpc-server",
+test_support::readme_test!(package: "jsonrpc-search", default: "jsonrpc-server",
     bins: ["jsonrpc-server", "jsonrpc-client"], ports: [31415, 31416]);

@@ -278,7 +278,7 @@ fn request_split_into_pieces_gets_one_reply() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = common::testing::ServerThread::spawn(TRACED, move |_flag| {
+    let server = test_support::ServerThread::spawn(TRACED, move |_flag| {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

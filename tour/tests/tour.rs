@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{run, Proc};
+use test_support::{run, Proc};
 
 const TOUR: &str = env!("CARGO_BIN_EXE_tour");
 
@@ -46,7 +46,7 @@ fn every_chapter_of_the_tour_passes() {
         let skipped = done.stdout.iter().any(|l| l.contains("SKIPPED:"));
         if skipped {
             // A skip is fine for a student, not in CI where setup.sh installed everything.
-            common::testing::skip(&format!("tour chapter {name} skipped: {:?}", done.stdout));
+            test_support::skip(&format!("tour chapter {name} skipped: {:?}", done.stdout));
         } else if !ok || summary != "tour: 1 passed, 0 failed, 0 skipped" {
             failures.push(format!(
                 "{name}: {summary}\n{}\n{}",
@@ -83,7 +83,7 @@ fn an_unknown_section_is_an_error_that_lists_the_chapters() {
 
 #[test]
 fn a_chapter_whose_broker_is_missing_is_skipped_with_the_command_that_fixes_it() {
-    let free = common::testing::free_port();
+    let free = test_support::free_port();
     let done = run(
         "tour --section amqp",
         Command::new(TOUR).args(["--section", "amqp"]).env(

@@ -1,10 +1,10 @@
 //! Not the lesson: a server on its own thread and tokio runtime, for callers that are not async
 //! themselves (the integration tests, the tour, the bench), built on
-//! `common::testing::ServerThread` so that stopping it is bounded.
+//! `common::ServerThread` so that stopping it is bounded.
 
 use std::net::SocketAddr;
 
-use common::testing::ServerThread;
+use common::ServerThread;
 
 use crate::ServerConfig;
 
@@ -56,7 +56,7 @@ impl Background {
         format!("http://{}/{path}", self.addr)
     }
 
-    /// Stops the server (bounded by `common::testing::STOP_WITHIN`) and returns how it ended.
+    /// Stops the server (bounded by `common::STOP_WITHIN`) and returns how it ended.
     pub fn stop(self) -> std::io::Result<()> {
         self.thread.stop()
     }

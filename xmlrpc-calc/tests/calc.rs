@@ -527,7 +527,7 @@ fn a_server_that_hangs_up_mid_call_is_named_as_such() {
     // A "server" that reads the whole request and closes without a word, as a killed one does.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let hangs_up = common::testing::ServerThread::spawn("hangs up", move |_stop| {
+    let hangs_up = test_support::ServerThread::spawn("hangs up", move |_stop| {
         let (mut stream, _) = listener.accept().unwrap();
         stream.set_read_timeout(Some(TIMEOUT)).unwrap();
         let mut request = Vec::new();

@@ -11,8 +11,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::testing::skip;
 use dxr::{FaultResponse, MethodResponse, Value};
+use test_support::skip;
 use xmlrpc_calc::wire::post_raw;
 
 use crate::support::{python_server, rust_server};

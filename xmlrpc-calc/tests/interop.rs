@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{free_port, peer_command, run, Lang, Matrix};
+use test_support::{free_port, peer_command, run, Lang, Matrix};
 
 use crate::support::{python_server, rust_server};
 
@@ -14,7 +14,7 @@ const ZERO_DIVISION: &str = "<class 'ZeroDivisionError'>:integer division or mod
 /// CPython's fault for a method the server does not have; ours sends the same bytes.
 const NO_POWER: &str = "<class 'Exception'>:method \"power\" is not supported";
 
-fn rust_client(url: &str, args: &[&str]) -> common::testing::Finished {
+fn rust_client(url: &str, args: &[&str]) -> test_support::Finished {
     run(
         "xmlrpc-client",
         Command::new(env!("CARGO_BIN_EXE_xmlrpc-client"))

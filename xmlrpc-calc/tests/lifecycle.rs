@@ -6,7 +6,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::testing::{run, Proc};
+use test_support::{run, Proc};
 use xmlrpc_calc::{CallError, Client};
 
 const WAIT: Duration = Duration::from_secs(20);

@@ -1,5 +1,5 @@
 //! Every `sh` block of README.md, run at the tutorial's defaults and compared with what the
-//! README says it prints (common::readme).
+//! README says it prints (test_support::readme).
 
-common::readme_test!(package: "xmlrpc-calc", default: "xmlrpc-server",
+test_support::readme_test!(package: "xmlrpc-calc", default: "xmlrpc-server",
     bins: ["xmlrpc-server", "xmlrpc-client"], ports: [8000]);

@@ -3,7 +3,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use common::testing::{free_port, peer_command, Lang, Proc};
+use test_support::{free_port, peer_command, Lang, Proc};
 
 const WAIT: Duration = Duration::from_secs(20);
 

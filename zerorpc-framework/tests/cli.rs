@@ -3,7 +3,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::testing::{free_endpoint, run, Proc};
+use test_support::{free_endpoint, run, Proc};
 
 use crate::support::{python_client, server_process, InProcess};
 
@@ -164,7 +164,7 @@ fn the_server_stops_cleanly_on_ctrl_c() {
     for signal in ["INT", "TERM"] {
         let endpoint = free_endpoint();
         let mut server: Proc = server_process(
-            common::testing::Lang::Rust,
+            test_support::Lang::Rust,
             &endpoint,
             &["--heartbeat", "500ms"],
         )
@@ -240,6 +240,6 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
             &["add", "1", "2"][..],
         ),
     ] {
-        common::testing::assert_endpoint_error(bin, flag, "localhost:4242", args);
+        test_support::assert_endpoint_error(bin, flag, "localhost:4242", args);
     }
 }

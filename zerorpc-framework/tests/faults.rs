@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use common::testing::{free_endpoint, Lang, Proc};
+use test_support::{free_endpoint, Lang, Proc};
 use zerorpc_framework::client::{Error, Options};
 use zerorpc_framework::{Client, Value};
 

@@ -9,6 +9,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use test_support::values::any_value;
 use zerorpc_framework::event::{id_key, Event};
 use zerorpc_framework::Value;
 
@@ -16,25 +17,6 @@ use crate::support::InProcess;
 use crate::wire::{call_bytes, dealer};
 
 const CASES: u32 = 10_000;
-
-fn any_value() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Nil),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_map(Value::from),
-        ".{0,12}".prop_map(Value::from),
-        vec(any::<u8>(), 0..12).prop_map(Value::from),
-        (any::<i8>(), vec(any::<u8>(), 0..10)).prop_map(|(t, d)| Value::Ext(t, d)),
-    ];
-    leaf.prop_recursive(4, 48, 6, |inner| {
-        prop_oneof![
-            vec(inner.clone(), 0..6).prop_map(Value::Array),
-            vec((inner.clone(), inner), 0..4).prop_map(Value::Map),
-        ]
-    })
-}
 
 /// Near misses: real methods (never `sleep`: a random duration could park the test) and
 /// unknown ones, args of any shape, ids of any type, extra header keys, a response_to now and

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use common::testing::{free_endpoint, run, Lang, Matrix};
+use test_support::{free_endpoint, run, Lang, Matrix};
 use zerorpc_framework::client::Options;
 use zerorpc_framework::{Client, Value};
 

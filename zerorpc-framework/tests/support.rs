@@ -6,7 +6,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::testing::{peer_command, python, run, skip, Lang, Proc, ServerThread};
+use test_support::{peer_command, python, run, skip, Lang, Proc, ServerThread};
 use zerorpc_framework::client::{Error, Options};
 use zerorpc_framework::{app, Client, Value};
 
@@ -100,7 +100,7 @@ pub fn server_process(lang: Lang, endpoint: &str, extra: &[&str]) -> Option<Proc
     if lang == Lang::Python {
         zerorpc_python()?;
     }
-    let mut cmd = common::testing::implementation(
+    let mut cmd = test_support::implementation(
         lang,
         env!("CARGO_BIN_EXE_zerorpc-server"),
         DIR,

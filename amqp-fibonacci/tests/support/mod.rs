@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use amiquip::{Connection, QueueDeclareOptions};
 use amqp_fibonacci::{spawn_server, Function, ServeStats, ServerError};
-use common::testing::ServerThread;
+use test_support::ServerThread;
 
 /// Generous bound for anything that should take milliseconds (the machine may be loaded).
 pub const BOUND: Duration = Duration::from_secs(30);
@@ -22,7 +22,7 @@ pub fn broker() -> Option<Connection> {
     match amqp_fibonacci::connect(&url) {
         Ok(connection) => Some(connection),
         Err(e) => {
-            common::testing::skip(&format!("no RabbitMQ broker at {url} ({e})"));
+            test_support::skip(&format!("no RabbitMQ broker at {url} ({e})"));
             None
         }
     }

@@ -20,7 +20,7 @@ use amqp_fibonacci::amiquip::QueueDeleteOptions;
 use amqp_fibonacci::{amiquip::QueueDeclareOptions, TempQueue};
 use amqp_fibonacci::{amqp_url, spawn_server, Function, RpcClient, ServeStats, ServerError};
 use anyhow::{anyhow, bail, Context as _};
-use common::testing::ServerThread;
+use test_support::ServerThread;
 
 use crate::ctx::{bench_peer, peer_rate, section_peer, Ctx, QuietServer};
 use crate::measure::{self, Better, Contender, Rate, Row, Target};

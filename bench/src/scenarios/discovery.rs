@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
     let Some(etcd) = LocalEtcd::start("bench")? else {
         return skip(format!(
             "etcd is missing (Debian: etcd-server) — run {}",
-            common::testing::SETUP_HINT
+            test_support::SETUP_HINT
         ));
     };
     let registry = Registry::new(vec![etcd.url.clone()])?;

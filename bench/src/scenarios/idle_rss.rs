@@ -45,10 +45,7 @@ fn zmq_pair(
     peer_package: &'static str,
     script: &'static str,
 ) -> Pair {
-    let (rust, peer) = (
-        common::testing::free_endpoint(),
-        common::testing::free_endpoint(),
-    );
+    let (rust, peer) = (test_support::free_endpoint(), test_support::free_endpoint());
     Pair {
         package,
         bin,

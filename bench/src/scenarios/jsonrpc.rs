@@ -27,7 +27,7 @@ struct Servers {
     rust_http: SocketAddr,
     py_tcp: SocketAddr,
     py_http: SocketAddr,
-    _procs: Vec<common::testing::Proc>,
+    _procs: Vec<test_support::Proc>,
     _db: TempDb,
 }
 

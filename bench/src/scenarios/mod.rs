@@ -86,15 +86,15 @@ pub const ALL: &[Scenario] = &[
     },
 ];
 
-/// A server loop running in a thread of the bench: `common::testing::ServerThread`, whose
+/// A server loop running in a thread of the bench: `test_support::ServerThread`, whose
 /// `stop()` is bounded. The loop gets the stop flag and must look at it at least every few
 /// hundred milliseconds.
-pub type Background = common::testing::ServerThread<anyhow::Result<()>>;
+pub type Background = test_support::ServerThread<anyhow::Result<()>>;
 
 /// Starts `body` on a thread named `name` (see [`Background`]).
 pub fn background(
     name: &'static str,
     body: impl FnOnce(Arc<AtomicBool>) -> anyhow::Result<()> + Send + 'static,
 ) -> Background {
-    common::testing::ServerThread::spawn(name, body)
+    test_support::ServerThread::spawn(name, body)
 }

@@ -37,12 +37,12 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         parameters: &[1, 2, 2, 3, 3, 4, 2, 3, -1],
     })?;
 
-    let rust_endpoint = common::testing::free_endpoint();
+    let rust_endpoint = test_support::free_endpoint();
     let rust_server = QuietServer::start(
         "demo6-server",
         Command::new(binary).args(["--bind", &rust_endpoint]),
     )?;
-    let php_endpoint = common::testing::free_endpoint();
+    let php_endpoint = test_support::free_endpoint();
     let php_server = QuietServer::start("server.php", php.env("ZMQ_ENDPOINT", &php_endpoint))?;
     // The first call waits for each server to be up (a REQ socket queues until it connects)
     // and checks that it really answers 19.

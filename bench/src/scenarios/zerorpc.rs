@@ -39,17 +39,17 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
     if !imports {
         return skip(format!(
             "the Python zerorpc package is missing from the venv — run {}",
-            common::testing::SETUP_HINT
+            test_support::SETUP_HINT
         ));
     }
     let binary = ctx.binary("zerorpc-framework", "zerorpc-server")?;
 
-    let rust_endpoint = common::testing::free_endpoint();
+    let rust_endpoint = test_support::free_endpoint();
     let rust_server = QuietServer::start(
         "zerorpc-server",
         Command::new(binary).args(["--bind", &rust_endpoint]),
     )?;
-    let py_endpoint = common::testing::free_endpoint();
+    let py_endpoint = test_support::free_endpoint();
     let py_server =
         QuietServer::start("peers/server.py", python.env("ZMQ_ENDPOINT", &py_endpoint))?;
     // The first call waits for each server to be up (a DEALER queues until it connects) and

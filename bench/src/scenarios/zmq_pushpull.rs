@@ -96,7 +96,7 @@ fn rust_sample(duration: Duration) -> anyhow::Result<Rate> {
 }
 
 fn python_sample(ctx: &Ctx, script: &std::path::Path, duration: Duration) -> anyhow::Result<Rate> {
-    let endpoint = common::testing::free_endpoint();
+    let endpoint = test_support::free_endpoint();
     let seconds = duration.as_secs_f64().to_string();
     let mut pull_cmd = ctx.python(script)?;
     pull_cmd.args(["pull", &endpoint, &seconds]);
@@ -108,7 +108,7 @@ fn python_sample(ctx: &Ctx, script: &std::path::Path, duration: Duration) -> any
     )?;
     let mut push_cmd = ctx.python(script)?;
     push_cmd.args(["push", &endpoint, &SIZE.to_string()]);
-    let _pusher = common::testing::Proc::spawn("pyzmq pusher", &mut push_cmd);
+    let _pusher = test_support::Proc::spawn("pyzmq pusher", &mut push_cmd);
     let lines = puller
         .finish(duration * 4 + Duration::from_secs(15))
         .success()

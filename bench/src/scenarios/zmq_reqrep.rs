@@ -34,7 +34,7 @@ const RAW_TARGET: f64 = 0.95;
 pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
     let sample = ctx.budget.sample;
     let script = bench_peer("zmq_reqrep.py");
-    let py_endpoint = common::testing::free_endpoint();
+    let py_endpoint = test_support::free_endpoint();
     let _py_server = start_server(
         "pyzmq REP server",
         ctx.python(&script)?.args(["server", &py_endpoint]),

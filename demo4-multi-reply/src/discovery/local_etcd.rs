@@ -27,7 +27,7 @@ impl LocalEtcd {
     /// Starts `etcd` as member `name`; `Ok(None)` when the `etcd` binary is not installed.
     pub fn start(name: &str) -> anyhow::Result<Option<LocalEtcd>> {
         let dir = std::env::temp_dir().join(format!("{name}-demo4-etcd-{}", std::process::id()));
-        let (client, peer) = (common::testing::free_port(), common::testing::free_port());
+        let (client, peer) = (common::free_port(), common::free_port());
         let url = format!("http://127.0.0.1:{client}");
         let peer_url = format!("http://127.0.0.1:{peer}");
         let spawned = Command::new("etcd")
@@ -50,7 +50,7 @@ impl LocalEtcd {
         let Ok(child) = spawned else { return Ok(None) };
         let etcd = LocalEtcd { url, dir, child };
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], client));
-        common::testing::wait_for_port(addr, READY_WITHIN).map_err(anyhow::Error::msg)?;
+        common::wait_for_port(addr, READY_WITHIN).map_err(anyhow::Error::msg)?;
         // Listening is not serving yet: one read through the registry, with its deadline, is.
         let deadline = Instant::now() + READY_WITHIN;
         let probe = Registry::new(vec![etcd.url.clone()])?;

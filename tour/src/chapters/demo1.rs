@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use common::testing::ServerThread;
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout, recv_timeout};
+use test_support::ServerThread;
 
 use super::{req_rep_envelope, stop, Chapter, Dump};
 use crate::narrator::Narrator;

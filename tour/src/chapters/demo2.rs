@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use common::testing::ServerThread;
 use common::zmq_util::recv_timeout;
+use test_support::ServerThread;
 
 use super::{stop, Chapter, Dump, Need};
 use crate::narrator::Narrator;
@@ -32,7 +32,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     );
     n.question("What happens if the server comes up after the request was already sent?");
 
-    let endpoint = common::testing::free_endpoint();
+    let endpoint = test_support::free_endpoint();
     let context = zmq::Context::new();
     let client = context.socket(zmq::REQ)?;
     client.set_linger(0)?;
@@ -76,17 +76,14 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     ));
 
     n.step("the tutorial's Python client and section 1's PHP client, against the same Rust server");
-    let root = common::testing::workspace_root();
+    let root = test_support::workspace_root();
     for (lang, script) in [
-        (
-            common::testing::Lang::Python,
-            "demo2-polyglot/peers/client.py",
-        ),
-        (common::testing::Lang::Php, "demo1-reqrep/peers/client.php"),
+        (test_support::Lang::Python, "demo2-polyglot/peers/client.py"),
+        (test_support::Lang::Php, "demo1-reqrep/peers/client.php"),
     ] {
-        let mut cmd = common::testing::peer_command(&root.to_string_lossy(), lang, script)
+        let mut cmd = test_support::peer_command(&root.to_string_lossy(), lang, script)
             .context("peer interpreter missing")?;
-        let done = common::testing::run(
+        let done = test_support::run(
             script,
             cmd.env("ZMQ_ENDPOINT", &endpoint),
             Duration::from_secs(10),

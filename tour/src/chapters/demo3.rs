@@ -95,7 +95,7 @@ fn push_pull(n: &mut Narrator) -> anyhow::Result<()> {
     let context = zmq::Context::new();
     let pusher = context.socket(zmq::PUSH)?;
     let endpoint = bind_ephemeral(&pusher)?;
-    let mut monitor = common::testing::Monitor::new(&context, &pusher);
+    let mut monitor = test_support::Monitor::new(&context, &pusher);
     n.step(&format!(
         "demo3-push binds PUSH on {endpoint}; two demo3-pull workers connect"
     ));

@@ -6,7 +6,6 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use common::testing::ServerThread;
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout};
 use demo4_multi_reply::discovery::local_etcd::LocalEtcd;
 use demo4_multi_reply::discovery::register::Registration;
@@ -14,6 +13,7 @@ use demo4_multi_reply::discovery::render::Render;
 use demo4_multi_reply::discovery::watch::Servers;
 use demo4_multi_reply::discovery::{self, events, Change, Registry};
 use demo4_multi_reply::{frames_repr, LazyPirate, GREETING};
+use test_support::ServerThread;
 
 use super::{req_rep_envelope, stop, Chapter, Dump};
 use crate::narrator::Narrator;
@@ -175,7 +175,7 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
     let Some(etcd) = LocalEtcd::start("tour")? else {
         n.say(&format!(
             "etcd is not installed, so this part is skipped — run: {}",
-            common::testing::SETUP_HINT
+            test_support::SETUP_HINT
         ));
         return Ok(());
     };

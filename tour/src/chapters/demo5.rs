@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use common::testing::ServerThread;
 use common::zmq_util::{bind_ephemeral, recv_timeout};
 use demo5_msgpack::{as_error, decode, encode, Value};
+use test_support::ServerThread;
 
 use super::{stop, Chapter, Dump};
 use crate::narrator::Narrator;

@@ -1,9 +1,9 @@
 //! Chapter demo6 — a tiny RPC framework: a MessagePack map names a function, the server calls it.
 
-use common::testing::ServerThread;
 use common::zmq_util::bind_ephemeral;
 use demo5_msgpack::{as_error, decode, Value};
 use demo6_rpc_server::Request;
+use test_support::ServerThread;
 
 use super::demo5::{ask, show_msgpack};
 use super::{stop, Chapter, Dump};
@@ -101,8 +101,12 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
             Request::new("minus", vec![Value::from(3), Value::from(1)]).to_bytes(),
         ),
         (
-            "a parameter of the wrong type",
-            Request::new("plus", vec![Value::from(1), Value::from("two")]).to_bytes(),
+            "a parameter plus cannot add (an array; PHP's array_sum would skip it silently)",
+            Request::new(
+                "plus",
+                vec![Value::from(1), Value::Array(vec![Value::from(2)])],
+            )
+            .to_bytes(),
         ),
         (
             "the wrong number of parameters",

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use common::testing::{ServerThread, StopError};
+use test_support::{ServerThread, StopError};
 
 use crate::narrator::Narrator;
 
@@ -58,7 +58,7 @@ pub enum Need {
 impl Need {
     /// `None` when present, else what is missing and the exact command that fixes it.
     pub fn missing(self) -> Option<String> {
-        let fix = common::testing::SETUP_HINT;
+        let fix = test_support::SETUP_HINT;
         match self {
             Need::Broker => {
                 let addr = broker_addr();
@@ -70,10 +70,10 @@ impl Need {
                     });
                 (!up).then(|| format!("no RabbitMQ broker answers on {addr} — run: {fix}"))
             }
-            Need::Php => common::testing::php().is_none().then(|| {
+            Need::Php => test_support::php().is_none().then(|| {
                 format!("php with the zmq and msgpack extensions is missing — run: {fix}")
             }),
-            Need::Python => common::testing::python().is_none().then(|| {
+            Need::Python => test_support::python().is_none().then(|| {
                 format!("the Python venv (.venv with pyzmq, msgpack, pika) is missing — run: {fix}")
             }),
         }
@@ -86,11 +86,11 @@ fn broker_addr() -> String {
     amqp_fibonacci::broker_address(&url)
 }
 
-/// Stops a chapter's server thread (`common::testing::ServerThread`, which raises the flag its
-/// `serve` loop looks at) and waits for it, at most [`common::testing::STOP_WITHIN`]: a server
+/// Stops a chapter's server thread (`test_support::ServerThread`, which raises the flag its
+/// `serve` loop looks at) and waits for it, at most [`test_support::STOP_WITHIN`]: a server
 /// that does not stop fails the chapter instead of hanging the tour.
 pub fn stop(server: ServerThread<()>) -> anyhow::Result<()> {
-    match server.stop_within(common::testing::STOP_WITHIN) {
+    match server.stop_within(test_support::STOP_WITHIN) {
         Ok(()) => Ok(()),
         Err(StopError::Panicked(_)) => anyhow::bail!("a server thread panicked"),
         Err(StopError::Hung(within)) => {

@@ -7,8 +7,8 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::testing::ServerThread;
 use common::zmq_util::bind_ephemeral;
+use test_support::ServerThread;
 
 use super::{demo1, demo2, demo3, demo4, demo5, demo6, Dump};
 

@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use common::testing::ServerThread;
 use demo6_rpc_server::Request;
+use test_support::ServerThread;
 use zerorpc_framework::event::{Event, HEARTBEAT, MORE};
 use zerorpc_framework::{app, Client, Options, Value};
 

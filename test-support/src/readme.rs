@@ -16,7 +16,7 @@
 //!   print (stdout or stderr). `…` stands for anything; a date of the tutorial's format
 //!   (`11/22/2026 02:06:01 am`) matches any such date.
 //! - Commands run in order, all at once as in several terminals, at the tutorial's defaults
-//!   (the caller holds the default ports with [`crate::testing::lock_default_port`]). After a
+//!   (the caller holds the default ports with [`crate::lock_default_port`]). After a
 //!   server starts, the runner waits until one of the caller's ports accepts connections.
 //!   A new scenario (everything stopped first) starts when a server command follows a
 //!   scenario that already has a server and a client.
@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::testing::{php, python, skip, workspace_root, Proc};
+use crate::{php, python, skip, workspace_root, Proc};
 
 /// How long one process may take to print all its expected lines (or, for a client with none,
 /// to exit).
@@ -711,7 +711,7 @@ fn normalise_dates(text: &str) -> String {
 /// The README test of a section crate, in one line of its `tests/readme.rs`:
 ///
 /// ```text
-/// common::readme_test!(package: "demo1-reqrep", default: "demo1-server",
+/// test_support::readme_test!(package: "demo1-reqrep", default: "demo1-server",
 ///     bins: ["demo1-server", "demo1-client"], ports: [5555]);
 /// ```
 ///
@@ -727,7 +727,7 @@ macro_rules! readme_test {
             ports.sort_unstable();
             let mut locks = Vec::new();
             for port in &ports {
-                match $crate::testing::lock_default_port(*port) {
+                match $crate::lock_default_port(*port) {
                     Some(lock) => locks.push(lock),
                     None => return,
                 }

@@ -1,0 +1,32 @@
+//! What the integration tests share, and the tour and the bench with them (they start the same
+//! programs and peers): one home per helper, so no crate writes its own.
+//!
+//! - [`peers`]: find the PHP and Python peers, start one, skip visibly when one is missing;
+//! - [`process`]: child processes with bounded waits ([`Proc`], [`run`]);
+//! - [`Matrix`]: every client × server pair of a section, reported together;
+//! - [`Monitor`]: a ZeroMQ socket's events, to wait for a connection instead of sleeping;
+//! - [`ports`]: the tutorial's default ports held one test at a time, the bad-endpoint check;
+//! - [`readme`]: every command block of a section README, run and compared;
+//! - `values` (feature `values`): one proptest generator of any MessagePack value.
+//!
+//! The server-on-a-thread helper and the free-port helpers are programs' plumbing too, so they
+//! live in `common`; they are re-exported here so that a test finds everything in one place.
+
+mod matrix;
+mod monitor;
+pub mod peers;
+pub mod ports;
+pub mod process;
+pub mod readme;
+#[cfg(feature = "values")]
+pub mod values;
+
+pub use common::{free_endpoint, free_port, wait_for_port, ServerThread, StopError, STOP_WITHIN};
+pub use matrix::Matrix;
+pub use monitor::Monitor;
+pub use peers::{
+    implementation, interpreter, peer_command, peers_required, php, python, skip, workspace_root,
+    zmq_server, Lang, SETUP_HINT,
+};
+pub use ports::{assert_endpoint_error, lock_default_port};
+pub use process::{run, Finished, Proc};
