@@ -6,12 +6,14 @@
 //! - [`Matrix`]: every client × server pair of a section, reported together;
 //! - [`Monitor`]: a ZeroMQ socket's events, to wait for a connection instead of sleeping;
 //! - [`ports`]: the tutorial's default ports held one test at a time, the bad-endpoint check;
-//! - [`readme`]: every command block of a section README, run and compared;
+//! - [`readme`]: every command block of a section README, run and compared, and its line
+//!   counts, totals and line ranges checked (`line_counts`);
 //! - `values` (feature `values`): one proptest generator of any MessagePack value.
 //!
 //! The server-on-a-thread helper and the free-port helpers are programs' plumbing too, so they
 //! live in `common`; they are re-exported here so that a test finds everything in one place.
 
+mod line_counts;
 mod matrix;
 mod monitor;
 pub mod peers;

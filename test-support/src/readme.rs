@@ -78,81 +78,12 @@ pub fn check(section: &Section<'_>) {
             )),
         }
     }
-    failures.extend(stale_line_counts(section.crate_dir, &text));
+    failures.extend(crate::line_counts::stale(section.crate_dir, &text));
     assert!(
         failures.is_empty(),
         "README commands that do not do what the README says ({ran} blocks passed):\n\n{}",
         failures.join("\n\n")
     );
-}
-
-/// The "Read in this order" lists give each file's line count — as a table row
-/// (`| 74 | `src/client.rs` | …`, `| `src/app.rs` | 178 | …`, or two files and `48 + 99`) or
-/// as `` `src/lib.rs` (81 lines) ``: every such count must still be true.
-fn stale_line_counts(crate_dir: &str, text: &str) -> Vec<String> {
-    let mut claims: Vec<(String, usize)> = Vec::new();
-    for line in text.lines() {
-        if line.starts_with('|') {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            let files = cells.iter().map(|c| code_paths(c)).find(|f| !f.is_empty());
-            let counts = cells.iter().find_map(|c| {
-                c.split(" + ")
-                    .map(|n| n.trim().parse::<usize>())
-                    .collect::<Result<Vec<_>, _>>()
-                    .ok()
-            });
-            if let (Some(files), Some(counts)) = (files, counts) {
-                if files.len() == counts.len() {
-                    claims.extend(files.into_iter().zip(counts));
-                }
-            }
-        } else {
-            // `path` (N lines
-            let mut rest = line;
-            while let Some(start) = rest.find('`') {
-                let after = &rest[start + 1..];
-                let Some(end) = after.find('`') else { break };
-                let (path, tail) = (&after[..end], &after[end + 1..]);
-                if let Some(number) = tail.strip_prefix(" (").and_then(|t| t.split_once(" lines")) {
-                    if let (Ok(count), true) = (number.0.parse::<usize>(), is_source_path(path)) {
-                        claims.push((path.to_string(), count));
-                    }
-                }
-                rest = tail;
-            }
-        }
-    }
-    let mut stale = Vec::new();
-    for (file, count) in claims {
-        let path = Path::new(crate_dir).join(&file);
-        match std::fs::read_to_string(&path) {
-            Ok(content) if content.lines().count() == count => {}
-            Ok(content) => stale.push(format!(
-                "README says {file} has {count} lines; it has {}",
-                content.lines().count()
-            )),
-            Err(e) => stale.push(format!("README lists {file}, which cannot be read: {e}")),
-        }
-    }
-    stale
-}
-
-/// The source files named in backticks in a table cell (`` [`src/a.rs`](src/a.rs) `` counts once).
-fn code_paths(cell: &str) -> Vec<String> {
-    let mut paths = Vec::new();
-    for (i, part) in cell.split('`').enumerate() {
-        if i % 2 == 1 && is_source_path(part) && !paths.iter().any(|p| p == part) {
-            paths.push(part.to_string());
-        }
-    }
-    paths
-}
-
-fn is_source_path(text: &str) -> bool {
-    !text.contains(' ')
-        && [".rs", ".py", ".php", ".tpl", ".sh"]
-            .iter()
-            .any(|ext| text.ends_with(ext))
 }
 
 /// One ```` ```sh ```` block: its first line number and its lines.
