@@ -207,52 +207,24 @@ fn interop_matrix_every_client_against_every_server() {
 /// with no flags: the defaults (port 5555, loopback bind, `localhost` connect) must line up.
 #[test]
 fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
-    let Some(_port) = test_support::lock_default_port(common::endpoints::ZMQ_PORT) else {
-        return;
-    };
-    let Some(mut php_client) = implementation(Lang::Php, "", CRATE, "peers/client.php") else {
-        return;
-    };
-    let Some(mut php_server) = implementation(Lang::Php, "", CRATE, "peers/server.php") else {
-        return;
-    };
-
-    let rust_server = Proc::spawn(
-        "demo1-server",
-        &mut Command::new(env!("CARGO_BIN_EXE_demo1-server")),
-    );
-    let lines = test_support::run("php client", &mut php_client, WAIT)
-        .success()
-        .unwrap();
-    assert_eq!(lines, ["Get back message: hello there!"]);
-    drop(rust_server);
-
-    let mut server = Proc::spawn("php server", &mut php_server);
-    let mut rust_client = Command::new(env!("CARGO_BIN_EXE_demo1-client"));
-    let lines = test_support::run("demo1-client", rust_client.args(["--timeout", "10s"]), WAIT)
-        .success()
-        .unwrap();
-    assert_eq!(lines, ["Get back message: hello there!"]);
-    server
-        .expect_line(WAIT, |l| l == "Get message: hello there!")
-        .unwrap();
+    test_support::meet_at_defaults(&test_support::Defaults {
+        crate_dir: CRATE,
+        port: common::endpoints::ZMQ_PORT,
+        server: ("demo1-server", env!("CARGO_BIN_EXE_demo1-server")),
+        client: ("demo1-client", env!("CARGO_BIN_EXE_demo1-client")),
+        peer_client: (Lang::Php, "peers/client.php"),
+        peer_server: (Lang::Php, "peers/server.php"),
+        client_prints: &["Get back message: hello there!"],
+        server_prints: "Get message: hello there!",
+    });
 }
 
 #[test]
 fn help_says_what_each_binary_does_and_names_its_partner() {
-    for (bin, partner) in [
+    test_support::assert_help_names_partners(&[
         (env!("CARGO_BIN_EXE_demo1-server"), "demo1-client"),
         (env!("CARGO_BIN_EXE_demo1-client"), "demo1-server"),
-    ] {
-        let help = test_support::run(bin, Command::new(bin).arg("--help"), WAIT)
-            .success()
-            .unwrap()
-            .join("\n");
-        assert!(
-            help.contains(&format!("Partner: {partner}")),
-            "{bin}: {help}"
-        );
-    }
+    ]);
 }
 
 /// Ctrl-C (SIGINT) while serving, or SIGTERM (what `kill` and service managers send): the

@@ -423,56 +423,25 @@ fn interop_matrix_every_client_against_every_server() {
 /// the server's name.
 #[test]
 fn tutorial_scripts_and_our_programs_meet_at_their_defaults() {
-    let Some(_port) = test_support::lock_default_port(common::endpoints::ZMQ_PORT) else {
-        return;
-    };
-    let Some(mut python_client) = implementation(Lang::Python, "", CRATE, "peers/client.py") else {
-        return;
-    };
-    let Some(mut php_server) = implementation(Lang::Php, "", CRATE, "peers/server.php") else {
-        return;
-    };
     let host = format!("[b'{}']", demo4_multi_reply::default_name());
-
-    let mut rust_server = Proc::spawn(
-        "demo4-server",
-        &mut Command::new(env!("CARGO_BIN_EXE_demo4-server")),
-    );
-    let lines = test_support::run("python client", &mut python_client, WAIT)
-        .success()
-        .unwrap();
-    assert_eq!(lines, vec![host.clone(); demo4_multi_reply::REQUESTS]);
-    rust_server
-        .expect_line(WAIT, |l| l == "Get message: [b'hello']")
-        .unwrap();
-    drop(rust_server);
-
-    let mut server = Proc::spawn("php server", &mut php_server);
-    let mut rust_client = Command::new(env!("CARGO_BIN_EXE_demo4-client"));
-    let lines = test_support::run("demo4-client", rust_client.args(["--timeout", "10s"]), WAIT)
-        .success()
-        .unwrap();
-    assert_eq!(lines, vec![host; demo4_multi_reply::REQUESTS]);
-    server
-        .expect_line(WAIT, |l| l == "Get message: [b'hello']")
-        .unwrap();
+    test_support::meet_at_defaults(&test_support::Defaults {
+        crate_dir: CRATE,
+        port: common::endpoints::ZMQ_PORT,
+        server: ("demo4-server", env!("CARGO_BIN_EXE_demo4-server")),
+        client: ("demo4-client", env!("CARGO_BIN_EXE_demo4-client")),
+        peer_client: (Lang::Python, "peers/client.py"),
+        peer_server: (Lang::Php, "peers/server.php"),
+        client_prints: &[host.as_str(); demo4_multi_reply::REQUESTS],
+        server_prints: "Get message: [b'hello']",
+    });
 }
 
 #[test]
 fn help_says_what_each_binary_does_and_names_its_partner() {
-    for (bin, partner) in [
+    test_support::assert_help_names_partners(&[
         (env!("CARGO_BIN_EXE_demo4-server"), "demo4-client"),
         (env!("CARGO_BIN_EXE_demo4-client"), "demo4-server"),
-    ] {
-        let help = test_support::run(bin, Command::new(bin).arg("--help"), WAIT)
-            .success()
-            .unwrap()
-            .join("\n");
-        assert!(
-            help.contains(&format!("Partner: {partner}")),
-            "{bin}: {help}"
-        );
-    }
+    ]);
 }
 
 /// The tutorial's own client in Rust: one REQ socket, three `connect`s, ZeroMQ's round-robin.

@@ -10,32 +10,11 @@ use std::time::Duration;
 
 use demo5_msgpack::{as_error, decode, Value};
 use demo6_rpc_server::Request;
-use test_support::{free_endpoint, skip, Lang};
+use test_support::{free_endpoint, skip, Lang, Rng};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 const CASES: usize = 300;
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// splitmix64: a seeded, reproducible stream of numbers, enough for picking test values.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())].clone()
-    }
-}
 
 /// One parameter: every kind of value PHP's `msgpack_unpack` turns into something `array_sum`
 /// counts, with their edge values; now and then an array or a map (the listed difference).
@@ -150,11 +129,7 @@ fn plus_answers_what_the_php_server_answers() {
         return skip("php missing: the differential test needs peers/server.php");
     };
     let ours = Server::start(&context, Lang::Rust, "Rust").expect("our server starts");
-    let seed = std::env::var("DIFFERENTIAL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(6);
-    let mut rng = Rng(seed);
+    let (mut rng, seed) = Rng::from_env(6);
     let (mut identical, mut listed, mut broken) = (0, 0, Vec::new());
     for _ in 0..CASES {
         let parameters: Vec<Value> = (0..rng.below(7)).map(|_| any_parameter(&mut rng)).collect();

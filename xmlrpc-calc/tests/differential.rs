@@ -12,34 +12,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use dxr::{FaultResponse, MethodResponse, Value};
-use test_support::skip;
+use test_support::{skip, Rng};
 use xmlrpc_calc::wire::post_raw;
 
 use crate::support::{python_server, rust_server};
 
 const CASES: usize = 400;
 const TIMEOUT: Duration = Duration::from_secs(20);
-
-/// splitmix64: a seeded, reproducible stream of numbers, enough for picking test values.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-}
 
 /// One parameter as XML; whether it is an int big enough to make a repetition huge; whether
 /// it is a non-empty string or array (something such an int would repeat).
@@ -255,11 +234,7 @@ fn the_calculator_answers_what_the_python_server_answers() {
     };
     let (_ours, our_url) = rust_server(&[]);
     let (python, ours) = (addr_of(&python_url), addr_of(&our_url));
-    let seed = std::env::var("DIFFERENTIAL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(8);
-    let mut rng = Rng(seed);
+    let (mut rng, seed) = Rng::from_env(8);
     let (mut identical, mut refused_repeats, mut broken) = (0, 0, Vec::new());
     for _ in 0..CASES {
         let (body, huge) = if rng.below(8) == 0 {

@@ -1,0 +1,125 @@
+//! The tutorial's defaults, checked the same way in every section: its ports held one test at a
+//! time, its scripts and our programs meeting with no flags at all, `--help` naming the
+//! partner, and the one-line error of a bad endpoint.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::peers::{implementation, skip, Lang};
+use crate::process::{run, Proc};
+
+/// Holds the tutorial's own port for one test at a time, across every test process of the
+/// workspace (a file lock in the temp dir), for the tests that run the programs at their
+/// defaults. Returns `None` (after [`skip`]) when something else already listens on the port.
+pub fn lock_default_port(port: u16) -> Option<std::fs::File> {
+    let path = std::env::temp_dir().join(format!("rpc-tutorial-port-{port}.lock"));
+    let file = std::fs::File::create(&path).expect("the temp dir is writable");
+    file.lock().expect("flock on the port lock file");
+    // Under the lock, the port must be free: if not, a server outside the tests has it.
+    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        skip(&format!(
+            "port {port} is busy (a tutorial server already running?)"
+        ));
+        return None;
+    }
+    Some(file)
+}
+
+/// Runs `bin` with `flag endpoint` (plus `extra` arguments) where `endpoint` lacks its
+/// transport (`localhost:5555`), and asserts that it exits non-zero with the one-line error of
+/// `common::zmq_util`: the endpoint, the flag it came from, and the form it needs.
+pub fn assert_endpoint_error(bin: &str, flag: &str, endpoint: &str, extra: &[&str]) {
+    let done = run(
+        bin,
+        Command::new(bin).arg(flag).arg(endpoint).args(extra),
+        Duration::from_secs(15),
+    );
+    assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
+    let want = format!(
+        "{endpoint} ({flag}): Invalid argument — an endpoint is transport://address, e.g. tcp://"
+    );
+    assert!(
+        done.stderr.contains(&want),
+        "{bin} {flag} {endpoint}: want {want:?} on stderr, got: {}",
+        done.stderr
+    );
+}
+
+/// The programs of one section meeting the tutorial's scripts at their defaults, as a student
+/// runs them: no endpoint given anywhere.
+#[derive(Debug, Clone, Copy)]
+pub struct Defaults<'a> {
+    /// `env!("CARGO_MANIFEST_DIR")` of the section.
+    pub crate_dir: &'a str,
+    /// The tutorial's port, held for the whole check ([`lock_default_port`]).
+    pub port: u16,
+    /// Our server and client (`env!("CARGO_BIN_EXE_…")`), run with no flags (the client with
+    /// `--timeout 10s` only).
+    pub server: (&'a str, &'a str),
+    pub client: (&'a str, &'a str),
+    /// The tutorial's client and server scripts (`peers/client.php`, …) in their languages.
+    pub peer_client: (Lang, &'a str),
+    pub peer_server: (Lang, &'a str),
+    /// Every line a client prints, and the line a server prints for the request.
+    pub client_prints: &'a [&'a str],
+    pub server_prints: &'a str,
+}
+
+/// Runs the peer client against our server, then our client against the peer server, all at
+/// their defaults, and asserts what each prints. Skips (visibly) when a peer is missing or the
+/// port is taken.
+pub fn meet_at_defaults(d: &Defaults<'_>) {
+    const WAIT: Duration = Duration::from_secs(20);
+    let Some(_port) = lock_default_port(d.port) else {
+        return;
+    };
+    let Some(mut peer_client) = implementation(d.peer_client.0, "", d.crate_dir, d.peer_client.1)
+    else {
+        return;
+    };
+    let Some(mut peer_server) = implementation(d.peer_server.0, "", d.crate_dir, d.peer_server.1)
+    else {
+        return;
+    };
+    let mut server = Proc::spawn(d.server.0, &mut Command::new(d.server.1));
+    let lines = run(d.peer_client.1, &mut peer_client, WAIT)
+        .success()
+        .unwrap();
+    assert_eq!(
+        lines, d.client_prints,
+        "{} against {}",
+        d.peer_client.1, d.server.0
+    );
+    server.expect_line(WAIT, |l| l == d.server_prints).unwrap();
+    drop(server);
+
+    let mut server = Proc::spawn(d.peer_server.1, &mut peer_server);
+    let mut client = Command::new(d.client.1);
+    let lines = run(d.client.0, client.args(["--timeout", "10s"]), WAIT)
+        .success()
+        .unwrap();
+    assert_eq!(
+        lines, d.client_prints,
+        "{} against {}",
+        d.client.0, d.peer_server.1
+    );
+    server.expect_line(WAIT, |l| l == d.server_prints).unwrap();
+}
+
+/// Each binary's `--help` says what it does and names its partner (`Partner: demo1-client`).
+pub fn assert_help_names_partners(pairs: &[(&str, &str)]) {
+    for (bin, partner) in pairs {
+        let help = run(
+            *bin,
+            Command::new(bin).arg("--help"),
+            Duration::from_secs(20),
+        )
+        .success()
+        .unwrap()
+        .join("\n");
+        assert!(
+            help.contains(&format!("Partner: {partner}")),
+            "{bin}: {help}"
+        );
+    }
+}
