@@ -177,6 +177,58 @@ fn the_allow_file_is_reread_on_sighup_without_dropping_a_call() {
     );
 }
 
+/// The demo4 README's order: the server first, with an allow file the watcher has not written
+/// yet, and a pid file for the watcher's `--exec 'kill -HUP $(cat …)'`.
+#[test]
+fn a_missing_allow_file_allows_nobody_until_written_and_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, pid_file) = (dir.path().join("allow.txt"), dir.path().join("xmlrpc.pid"));
+    let (path, pid_path) = (file.to_str().unwrap(), pid_file.to_str().unwrap());
+    let (mut server, addr) = server(&["--allow-file", path, "--pid-file", pid_path]);
+    server
+        .expect_line(WAIT, |l| {
+            l.starts_with("Allowlist: ") && l.contains("allow.txt does not exist yet")
+        })
+        .unwrap();
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert_eq!(
+        pid.trim(),
+        server.id().to_string(),
+        "--pid-file holds the server's pid"
+    );
+    assert_eq!(add(&addr), Err(403), "nobody allowed yet");
+
+    std::fs::write(&file, "10.0.0.0/8\n127.0.0.1\n").unwrap();
+    server.signal("HUP");
+    server
+        .expect_line(WAIT, |l| l.starts_with("Allowlist reloaded from"))
+        .unwrap();
+    assert_eq!(add(&addr), Ok(()), "allowed once the file is written");
+    server.ctrl_c(WAIT).success().unwrap();
+    assert!(!pid_file.exists(), "the pid file is removed at exit");
+}
+
+#[test]
+fn the_start_log_shows_the_networks_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("allow.txt");
+    std::fs::write(&file, "10.0.0.0/8\n192.168.1.0/24\n127.0.0.1\n").unwrap();
+    let (mut server, _) = server(&[
+        "--allow",
+        "172.16.0.0/12",
+        "--allow-file",
+        file.to_str().unwrap(),
+    ]);
+    let line = server
+        .expect_line(WAIT, |l| l.starts_with("Allowlist: "))
+        .unwrap();
+    assert_eq!(
+        line,
+        "Allowlist: 172.16.0.0/12 (--allow), 10.0.0.0/8 (allow.txt), 192.168.1.0/24 (allow.txt), \
+         127.0.0.1/32 (allow.txt)"
+    );
+}
+
 #[test]
 fn a_bad_allow_file_at_start_up_is_an_error_naming_the_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,7 +7,7 @@
 //! Terminal 2: `cargo run -p xmlrpc-calc --bin xmlrpc-client`  → `7 + 3 = 10, 7-3 = 4, 7*3 = 21, 7/3 = 2`
 //! (or the tutorial's Python client: `.venv/bin/python xmlrpc-calc/peers/client.py`).
 //! Ctrl-C (or SIGTERM) stops it: calls in flight get half a second to finish; exit status 0.
-//! With `--allow-file`, `kill -HUP <pid>` re-reads the allowlist.
+//! With `--allow-file`, `kill -HUP <pid>` re-reads the allowlist (`--pid-file` writes the pid).
 
 use std::process::ExitCode;
 
@@ -29,6 +29,9 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = server::DEFAULT_LISTEN)]
     listen: String,
+    /// Write this process's id to PATH (and remove it at exit), for `kill -HUP $(cat PATH)`.
+    #[arg(long, value_name = "PATH")]
+    pid_file: Option<std::path::PathBuf>,
     /// The answers to the tutorial's timeout and security questions.
     #[command(flatten)]
     hardening: HardeningArgs,
@@ -52,12 +55,19 @@ async fn run() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (already in use?)", args.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(url = %format!("{scheme}://{addr}/"), ?config.allow, "serving XML-RPC");
+    tracing::info!(url = %format!("{scheme}://{addr}/"), "serving XML-RPC");
+    if let Some(path) = &args.pid_file {
+        std::fs::write(path, format!("{}\n", std::process::id()))
+            .with_context(|| format!("cannot write --pid-file {}", path.display()))?;
+    }
     println!("Listening on port {}...", addr.port());
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let stop = async move {
         tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = sigterm.recv() => {} }
     };
-    server::run(listener, config, stop).await?;
-    Ok(())
+    let served = server::run(listener, config, stop).await;
+    if let Some(path) = &args.pid_file {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(served?)
 }

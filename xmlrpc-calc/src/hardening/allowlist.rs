@@ -8,6 +8,9 @@
 //! - The file is re-read on **SIGHUP** (`kill -HUP <pid>`, or `demo4-watch --exec`): the new list
 //!   applies to connections accepted from then on; connections and calls in flight go on. A file
 //!   that does not parse keeps the previous list, and the log says why.
+//! - A file that does not exist yet means "nobody from the file yet": the server starts (only
+//!   the `--allow` networks may call) and reads the file on the first SIGHUP, so a watcher such
+//!   as `demo4-watch --render …:allow.txt` can be started after it and write the file.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -60,16 +63,56 @@ pub struct Allowlist {
 
 impl Allowlist {
     /// The list of a configuration; a file that cannot be read or parsed is an error here (at
-    /// start-up), where later, on a reload, it only keeps the old list.
+    /// start-up), where later, on a reload, it only keeps the old list. A file that does not
+    /// exist yet is an empty list. One console line says what was loaded.
     pub fn load(flags: &[IpNet], file: Option<&Path>) -> Result<Allowlist, String> {
         let file = match file {
+            Some(path) if !path.exists() => {
+                println!(
+                    "Allowlist: {} does not exist yet: nobody from it may call until it is \
+                     written and the server gets SIGHUP",
+                    path.display()
+                );
+                Some((path.to_path_buf(), Arc::new(RwLock::new(Vec::new()))))
+            }
             Some(path) => Some((path.to_path_buf(), Arc::new(RwLock::new(read_file(path)?)))),
             None => None,
         };
-        Ok(Allowlist {
+        let list = Allowlist {
             flags: Arc::new(flags.to_vec()),
             file,
-        })
+        };
+        if let Some(line) = list.describe() {
+            println!("{line}");
+        }
+        Ok(list)
+    }
+
+    /// `Allowlist: 10.0.0.0/8 (--allow), 127.0.0.1/32 (allow.txt)`, or `None` when everyone
+    /// may call.
+    pub fn describe(&self) -> Option<String> {
+        let mut nets: Vec<String> = self
+            .flags
+            .iter()
+            .map(|n| format!("{n} (--allow)"))
+            .collect();
+        if let Some((path, file_nets)) = &self.file {
+            let file_nets = file_nets
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let name = path.file_name().map_or(path.display().to_string(), |n| {
+                n.to_string_lossy().into_owned()
+            });
+            nets.extend(file_nets.iter().map(|n| format!("{n} ({name})")));
+        } else if nets.is_empty() {
+            return None;
+        }
+        let nets = if nets.is_empty() {
+            "nobody yet".to_string()
+        } else {
+            nets.join(", ")
+        };
+        Some(format!("Allowlist: {nets}"))
     }
 
     /// May a client at `ip` call?

@@ -77,6 +77,7 @@ pub struct HardeningArgs {
     #[arg(long = "allow", value_name = "CIDR")]
     allow: Vec<IpNet>,
     /// More networks, one CIDR a line (`#` comments), re-read on SIGHUP (`kill -HUP <pid>`).
+    /// A file that does not exist yet allows nobody until it is written and SIGHUP sent.
     #[arg(long, value_name = "PATH")]
     allow_file: Option<PathBuf>,
     /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
@@ -95,7 +96,8 @@ impl HardeningArgs {
             (Some(cert), Some(key)) => Some(tls::load_tls(cert, key)?),
             _ => None,
         };
-        if let Some(path) = &self.allow_file {
+        // A file that exists must parse; one that does not is written later (allowlist.rs).
+        if let Some(path) = self.allow_file.as_ref().filter(|p| p.exists()) {
             allowlist::read_file(path).map_err(|why| anyhow::anyhow!("--allow-file: {why}"))?;
         }
         Ok(ServerConfig {
