@@ -3,7 +3,7 @@
 //! `Content-Type: application/json`; the reply is the response body. HTTP does the framing
 //! (`Content-Length`), so nothing here needs to parse for the end of a request.
 //!
-//! The client's leg is here too: [`exchange`] sends a request over either transport.
+//! The client's HTTP leg is here too: [`http_exchange`] POSTs one request.
 //!
 //! One addition: a request middleware passes each body through [`crate::spec::mend`] on its way
 //! to the library, so that broken batches get the replies the specification asks for.
@@ -17,7 +17,8 @@ use jsonrpc_core::{IoHandler, Value};
 use jsonrpc_http_server::hyper::{self, body::HttpBody as _, Body};
 use jsonrpc_http_server::{RequestMiddlewareAction, Server, ServerBuilder};
 
-use crate::client::ClientError;
+use crate::hardening::client_errors::ClientError;
+use crate::target::Target;
 use crate::Limits;
 
 /// The server's HTTP flags (flattened into `jsonrpc-server`'s command line).
@@ -85,24 +86,9 @@ async fn read_up_to(mut body: Body, max: usize) -> Result<Vec<u8>, hyper::Error>
     Ok(bytes)
 }
 
-/// Where a client sends its requests: raw TCP `host:port` (the tutorial's), or an HTTP URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    Tcp(String),
-    Http(String),
-}
-
-/// Sends `request` to `target` and returns the reply text, waiting at most `timeout` in all.
-pub fn exchange(target: &Target, request: &str, timeout: Duration) -> Result<String, ClientError> {
-    match target {
-        Target::Tcp(addr) => crate::client::tcp_exchange(addr, request, timeout),
-        Target::Http(url) => http_exchange(target, url, request, timeout),
-    }
-}
-
 /// The client side of JSON-RPC over HTTP: POST the request as `application/json`, the body of the
 /// answer is the reply.
-fn http_exchange(
+pub fn http_exchange(
     target: &Target,
     url: &str,
     request: &str,

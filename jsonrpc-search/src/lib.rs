@@ -1,6 +1,6 @@
 //! Section 9 of the tutorial: **JSON-RPC 2.0**, two methods on a real SQLite phone book, over
 //! raw TCP (the tutorial's transport) and over HTTP. The lesson, in reading order: the binaries,
-//! [`methods`], [`framing`], [`tcp`], [`client`], [`db`]. Then the answers to the tutorial's
+//! [`methods`], [`framing`], [`tcp`], [`client`] (with [`target`]), [`db`]. Then the answers to the tutorial's
 //! questions: [`hardening`], [`spec`], [`questions`], [`http`], and the plumbing:
 //! [`server_options`], [`db::seed`], [`background`].
 
@@ -14,6 +14,7 @@ pub mod methods;
 pub mod questions;
 pub mod server_options;
 pub mod spec;
+pub mod target;
 pub mod tcp;
 
 pub use db::PhoneBook;

@@ -11,9 +11,9 @@
 //! which `jsonrpc-core` answers with `-32600` and id null, and an empty batch becomes one invalid
 //! call itself (the spec answers it with one error, not an array).
 //!
-//! - Raw TCP: the server has already parsed the request to find its end, so [`answer`] hands
-//!   the value to [`to_request`], which builds `jsonrpc-core`'s typed request from it (no second parse of
-//!   the text) for `IoHandler::handle_rpc_request`.
+//! - Raw TCP: the server has already parsed the request to find its end, so `crate::tcp` hands
+//!   the value to [`to_request`], which builds `jsonrpc-core`'s typed request from it (no second
+//!   parse of the text) for `IoHandler::handle_rpc_request`.
 //! - HTTP: `jsonrpc-http-server` gives its handler the body as *text* and parses it itself; its
 //!   typed `Middleware` only sees requests that parsed, and `[1, 2]` does not. So for HTTP the
 //!   mend is textual ([`mend`]): a batch that needs it is parsed here once more and rewritten
@@ -21,19 +21,8 @@
 
 use std::borrow::Cow;
 
-use jsonrpc_core::{Call, Error, Id, IoHandler, Request, Response, Version};
+use jsonrpc_core::{Call, Error, Id, Request, Response, Version};
 use serde_json::Value;
-
-/// The raw TCP server's answer to one parsed request: the reply's text, or `None` for a
-/// notification. The value goes to `jsonrpc-core` through [`to_request`], so it is not parsed again.
-pub async fn answer(io: &IoHandler, request: Value) -> Option<String> {
-    let response = match to_request(request) {
-        Ok(request) => io.handle_rpc_request(request).await?,
-        Err(response) => response,
-    };
-    // A `Response` is strings, numbers and JSON values: serialising it cannot fail.
-    Some(serde_json::to_string(&response).expect("a Response always serialises"))
-}
 
 /// The `jsonrpc-core` request for an already parsed `value`, mended as the spec asks; or, when
 /// it is no request at all, the parse-error reply `jsonrpc-core` itself would have sent.

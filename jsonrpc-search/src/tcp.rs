@@ -1,9 +1,9 @@
 //! JSON-RPC over raw TCP, the tutorial's way: a client connects, sends **one JSON request with no
 //! delimiter**, reads the reply, and closes. The server reads until the bytes form a whole JSON
-//! value ([`framing::parse_first`] parses each request once), hands it to the `IoHandler`
-//! ([`crate::spec::answer`]) and writes the reply at once, with no delimiter either. Further
-//! requests on the same connection get their replies in order. Each connection is its own task,
-//! so bad input never stops the server ([`crate::hardening::limits`]).
+//! value ([`framing::parse_first`] parses each request once), hands it to the `IoHandler` and
+//! writes the reply at once, with no delimiter either. Further requests on the same connection
+//! get their replies in order. Each connection is its own task, so bad input never stops the
+//! server; what it gets instead is in [`crate::hardening::limits`].
 
 use std::future::Future;
 use std::io;
@@ -12,11 +12,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jsonrpc_core::IoHandler;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::timeout;
 
 use crate::hardening::limits;
 use crate::questions::log_file::TransportLog;
-use crate::{framing, Limits};
+use crate::{framing, spec, Limits};
+
+/// How much we read from a socket at a time.
+const CHUNK: usize = 16 * 1024;
 
 /// How a server stops: once `shutdown` ends the accept loop, connections in flight get this long.
 pub const LINGER: Duration = Duration::from_millis(500);
@@ -72,10 +77,20 @@ async fn connection(
             Ok(Some((end, request))) if end <= limits.max_request_bytes => {
                 let text: Vec<u8> = buf.drain(..end).collect();
                 TransportLog::request(&log, peer, &String::from_utf8_lossy(&text));
-                // `None` for a notification (a request without an id): no reply at all.
-                if let Some(reply) = crate::spec::answer(io, request).await {
+                // The handler gets the request already parsed (mended where jsonrpc-core reads
+                // batches wrong: `spec`); `None` is a notification's answer: no reply at all.
+                let response = match spec::to_request(request) {
+                    Ok(request) => io.handle_rpc_request(request).await,
+                    Err(parse_error) => Some(parse_error),
+                };
+                if let Some(response) = response {
+                    let reply = serde_json::to_string(&response)?;
                     TransportLog::reply(&log, peer, &reply);
-                    limits::send(&mut socket, &reply, limits.idle_timeout).await?;
+                    // The reply, with no delimiter; a client that does not read it is dropped.
+                    let write = socket.write_all(reply.as_bytes());
+                    timeout(limits.idle_timeout, write)
+                        .await
+                        .map_err(|_| limits::not_reading())??;
                 }
                 continue; // the next request may be in `buf` already
             }
@@ -83,8 +98,21 @@ async fn connection(
             // Not JSON, or too long: an error reply, and we hang up.
             broken => return limits::refuse(socket, peer, broken.is_err(), &limits).await,
         }
-        if !limits::read_more(&mut socket, &mut buf, peer, limits.idle_timeout).await? {
-            return Ok(()); // the client hung up, or stayed silent too long
+        // Read what the client sends next; one silent for the idle timeout is dropped.
+        let mut chunk = vec![0u8; CHUNK];
+        let Ok(read) = timeout(limits.idle_timeout, socket.read(&mut chunk)).await else {
+            tracing::info!("{peer} idle for {:?}; closing", limits.idle_timeout);
+            return Ok(());
+        };
+        match read? {
+            0 => {
+                limits::hung_up(peer, &buf); // the client is done (or gave up mid-request)
+                return Ok(());
+            }
+            n => {
+                tracing::trace!(bytes = n, "{peer} read");
+                buf.extend_from_slice(&chunk[..n]);
+            }
         }
     }
 }

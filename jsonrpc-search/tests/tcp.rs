@@ -247,7 +247,7 @@ impl Write for ReadLog {
 }
 
 /// The trace events of the thread [`TRACED`] (the server logs each socket read in
-/// `hardening::limits::read_more`). A global subscriber for this test binary, set once: a scoped
+/// `tcp::connection`). A global subscriber for this test binary, set once: a scoped
 /// one races with other tests' servers over tracing's per-callsite cache.
 fn server_reads() -> std::sync::MutexGuard<'static, std::sync::mpsc::Receiver<String>> {
     use std::sync::{mpsc, Mutex, OnceLock};

@@ -1,17 +1,15 @@
 //! The client's question: **what went wrong?** Each way a call can end without a result, in
 //! words a student can act on (which server, which port, which flag), with the constructors
-//! `crate::client` calls where each happens (the connect that tries every address included), and
-//! the check of `call`'s raw params before anything is sent.
+//! `crate::client` calls where each happens, and the check of `call`'s raw params before
+//! anything is sent.
 
-use std::fmt;
 use std::io;
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use common::endpoints::human;
 use jsonrpc_core::{Params, Value};
 
-use crate::client::Target;
+use crate::target::Target;
 
 /// Everything a call can end with other than a result, each said in plain words.
 #[derive(Debug, thiserror::Error)]
@@ -76,32 +74,6 @@ impl ClientError {
             target: target.clone(),
         }
     }
-
-    /// Connects to the first address `addr` resolves to that answers within `timeout`.
-    pub fn connect(
-        target: &Target,
-        addr: &str,
-        timeout: Duration,
-    ) -> Result<TcpStream, ClientError> {
-        let connect = || -> io::Result<TcpStream> {
-            let mut last = io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the address resolves to nothing",
-            );
-            let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
-            for addr in addrs {
-                match TcpStream::connect_timeout(&addr, timeout) {
-                    Ok(stream) => return Ok(stream),
-                    Err(e) => last = e,
-                }
-            }
-            Err(last)
-        };
-        connect().map_err(|reason| ClientError::Connect {
-            target: target.clone(),
-            reason,
-        })
-    }
 }
 
 /// The server's error object.
@@ -116,15 +88,6 @@ impl From<jsonrpc_core::Error> for ClientError {
 }
 
 /// How a target is named in the messages: `tcp://127.0.0.1:31415`, or the URL.
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::Tcp(addr) => write!(f, "tcp://{addr}"),
-            Target::Http(url) => f.write_str(url),
-        }
-    }
-}
-
 /// `jsonrpc-client call METHOD [PARAMS]`: any method, with raw JSON params.
 #[derive(Debug, clap::Args)]
 pub struct RawCall {

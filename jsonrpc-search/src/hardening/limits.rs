@@ -22,7 +22,7 @@ use tokio::net::TcpStream;
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// A TCP connection that has not completed a request (or taken a reply) for this long is closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// How much we read from a socket at a time.
+/// How much of what a client still sends we read (and discard) at a time before hanging up.
 const CHUNK: usize = 16 * 1024;
 
 /// The bounds a server puts on its clients (the server's `--max-request-bytes` and
@@ -72,42 +72,28 @@ pub async fn accept_failed(e: io::Error) {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
-/// Reads what the client sent next onto `buf`: `Ok(false)` when the client hung up or stayed
-/// silent for `idle_timeout` (logged), `Ok(true)` when there is more to look at.
-pub async fn read_more(
-    socket: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    peer: SocketAddr,
-    idle_timeout: Duration,
-) -> io::Result<bool> {
-    let mut chunk = vec![0u8; CHUNK];
-    let n = match tokio::time::timeout(idle_timeout, socket.read(&mut chunk)).await {
-        Ok(n) => n?,
-        Err(_elapsed) => {
-            tracing::info!("{peer} idle for {idle_timeout:?}; closing");
-            return Ok(false);
-        }
-    };
-    if n == 0 {
-        if buf.iter().any(|b| !b.is_ascii_whitespace()) {
-            let dropped = buf.len();
-            tracing::warn!("{peer} hung up in the middle of a request ({dropped} bytes dropped)");
-        }
-        return Ok(false);
+/// What the server logs when a client hangs up: nothing after whole requests, a warning when
+/// it leaves half a request behind.
+pub fn hung_up(peer: SocketAddr, buf: &[u8]) {
+    if buf.iter().any(|b| !b.is_ascii_whitespace()) {
+        let dropped = buf.len();
+        tracing::warn!("{peer} hung up in the middle of a request ({dropped} bytes dropped)");
     }
-    tracing::trace!(bytes = n, "{peer} read");
-    buf.extend_from_slice(&chunk[..n]);
-    Ok(true)
+}
+
+/// The error of a reply that could not be written within the idle timeout.
+pub fn not_reading() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        "the client does not read its replies",
+    )
 }
 
 /// Writes a reply, giving up after `idle_timeout` if the client does not read.
-pub async fn send(socket: &mut TcpStream, reply: &str, idle_timeout: Duration) -> io::Result<()> {
+async fn send(socket: &mut TcpStream, reply: &str, idle_timeout: Duration) -> io::Result<()> {
     match tokio::time::timeout(idle_timeout, socket.write_all(reply.as_bytes())).await {
         Ok(written) => written,
-        Err(_elapsed) => Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            "the client does not read its replies",
-        )),
+        Err(_elapsed) => Err(not_reading()),
     }
 }
 
