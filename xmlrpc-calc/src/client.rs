@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use xmlrpc::{Request, Value};
 
+use crate::hardening::transport;
+
 pub use crate::hardening::client_errors::CallError;
 
 /// The tutorial's URL.
@@ -19,9 +21,9 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// An XML-RPC client for one server URL.
 #[derive(Debug, Clone)]
 pub struct Client {
-    pub(crate) url: String,
-    pub(crate) timeout: Duration,
-    pub(crate) agent: ureq::Agent,
+    url: String,
+    timeout: Duration,
+    agent: ureq::Agent,
 }
 
 impl Client {
@@ -53,7 +55,12 @@ impl Client {
 
     /// Performs one call: the method's result, or why there is none.
     pub fn call(&self, request: &Request<'_>) -> Result<Value, CallError> {
-        crate::hardening::transport::call(self, request)
+        let route = transport::Route {
+            agent: &self.agent,
+            url: &self.url,
+            timeout: self.timeout,
+        };
+        transport::call(route, request)
     }
 
     /// `system.multicall`: several calls in one HTTP round trip. Each entry of the result is
@@ -68,7 +75,7 @@ impl Client {
         };
         Ok(entries
             .into_iter()
-            .map(crate::hardening::transport::multicall_entry)
+            .map(transport::multicall_entry)
             .collect())
     }
 }

@@ -7,15 +7,25 @@ use std::io::Read;
 
 use xmlrpc::{Request, Transport, Value};
 
-use crate::{CallError, Client};
+use std::time::Duration;
+
+use super::client_errors::CallError;
+
+/// Where and how a call goes: the client's agent (its timeout, its CA), the server URL.
+#[derive(Clone, Copy)]
+pub struct Route<'a> {
+    pub agent: &'a ureq::Agent,
+    pub url: &'a str,
+    pub timeout: Duration,
+}
 
 /// One call through `Post`: the value, the fault, or the transport's own typed error.
-pub fn call(client: &Client, request: &Request<'_>) -> Result<Value, CallError> {
+pub fn call(route: Route<'_>, request: &Request<'_>) -> Result<Value, CallError> {
     // `xmlrpc::Error` hides the transport's error type, so the transport also leaves its
     // own typed error here for us to return.
     let failure = RefCell::new(None);
     let post = Post {
-        client,
+        route,
         failure: &failure,
     };
     match request.call(post) {
@@ -47,7 +57,7 @@ pub fn multicall_entry(entry: Value) -> Result<Value, CallError> {
 
 /// Our `xmlrpc::Transport`: one HTTP POST with ureq.
 struct Post<'a> {
-    client: &'a Client,
+    route: Route<'a>,
     failure: &'a RefCell<Option<CallError>>,
 }
 
@@ -58,7 +68,7 @@ impl Transport for Post<'_> {
         self,
         request: &Request<'_>,
     ) -> Result<Self::Stream, Box<dyn std::error::Error + Send + Sync>> {
-        match post(self.client, request) {
+        match post(self.route, request) {
             Ok(body) => Ok(std::io::Cursor::new(body)),
             Err(error) => {
                 let text = error.to_string();
@@ -70,16 +80,16 @@ impl Transport for Post<'_> {
 }
 
 /// Sends the XML of `request` and returns the body of a `200 OK` reply.
-fn post(client: &Client, request: &Request<'_>) -> Result<Vec<u8>, CallError> {
-    let url = client.url.clone();
+fn post(route: Route<'_>, request: &Request<'_>) -> Result<Vec<u8>, CallError> {
+    let url = route.url.to_string();
     let mut xml = Vec::new();
     request
         .write_as_xml(&mut xml)
         .map_err(|e| CallError::BadReply(e.to_string()))?;
-    let transport_error = |why| crate::hardening::client_errors::explain(&url, client.timeout, why);
-    let mut response = client
+    let transport_error = |why| super::client_errors::explain(&url, route.timeout, why);
+    let mut response = route
         .agent
-        .post(&client.url)
+        .post(route.url)
         .header("Content-Type", "text/xml")
         .send(&xml[..])
         .map_err(transport_error)?;
