@@ -22,6 +22,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+// Both presented in the README (the safe decoder, the explainer the tour prints): public.
 pub mod codec;
 pub mod explain;
 

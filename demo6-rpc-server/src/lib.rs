@@ -23,6 +23,7 @@ use std::time::Duration;
 use demo5_msgpack::codec::{self, DecodeError, Value};
 use serde::{Deserialize, Serialize};
 
+// The lesson's modules, each presented in the README: public.
 pub mod functions;
 pub mod number;
 pub mod router;

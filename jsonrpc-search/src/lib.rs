@@ -4,7 +4,7 @@
 //! questions: [`hardening`], [`spec`], [`questions`], [`http`], and the plumbing:
 //! [`server_options`], [`db::seed`], [`background`].
 
-pub mod background;
+// The lesson and the answers the README presents: public, to be read and used.
 pub mod client;
 pub mod db;
 pub mod framing;
@@ -12,13 +12,17 @@ pub mod hardening;
 pub mod http;
 pub mod methods;
 pub mod questions;
-pub mod server_options;
 pub mod spec;
 pub mod target;
 pub mod tcp;
+// Plumbing: private, with the few items the binaries, the tour and the tests need re-exported.
+mod background;
+mod server_options;
 
+pub use background::TcpServer;
 pub use db::PhoneBook;
 pub use hardening::limits::{Limits, IDLE_TIMEOUT, MAX_REQUEST_BYTES};
+pub use server_options::{ServerOptions, Transports};
 
 /// The tutorial's address for JSON-RPC over raw TCP.
 pub const TCP_ADDR: &str = "127.0.0.1:31415";

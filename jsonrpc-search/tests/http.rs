@@ -7,8 +7,8 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use jsonrpc_core::{Params, Value};
-use jsonrpc_search::background::TcpServer;
 use jsonrpc_search::client::{self, ClientError, Target};
+use jsonrpc_search::TcpServer;
 use jsonrpc_search::{http, methods, Limits, PhoneBook};
 use serde_json::json;
 

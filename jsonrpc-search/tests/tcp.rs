@@ -8,8 +8,8 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use jsonrpc_search::background::TcpServer;
 use jsonrpc_search::framing::{find_end, Frame};
+use jsonrpc_search::TcpServer;
 use jsonrpc_search::{db, methods, Limits, PhoneBook, MAX_REQUEST_BYTES};
 use serde_json::{json, Value};
 

@@ -38,7 +38,7 @@ fn fault_of(result: Result<Value, CallError>) -> (i32, String) {
 
 /// POSTs raw bytes and returns (status, body): for requests the `xmlrpc` crate would never send.
 fn raw_post(server: &Background, path: &str, body: &[u8]) -> (u16, String) {
-    let reply = xmlrpc_calc::wire::post_raw(server.addr(), path, body, TIMEOUT).unwrap();
+    let reply = xmlrpc_calc::post_raw(server.addr(), path, body, TIMEOUT).unwrap();
     (reply.status, reply.body)
 }
 
@@ -349,7 +349,7 @@ fn a_body_that_stops_halfway_gets_408() {
     let mut stream = TcpStream::connect(server.addr()).unwrap();
     stream.set_read_timeout(Some(TIMEOUT)).unwrap();
     // Headers announce 100 bytes of body; only 10 come.
-    let head = xmlrpc_calc::wire::request_head("/", 100);
+    let head = xmlrpc_calc::request_head("/", 100);
     stream.write_all(head.as_bytes()).unwrap();
     stream.write_all(b"<methodCal").unwrap();
     let mut reply = String::new();

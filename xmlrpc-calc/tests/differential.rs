@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use dxr::{FaultResponse, MethodResponse, Value};
 use test_support::{skip, Rng};
-use xmlrpc_calc::wire::post_raw;
+use xmlrpc_calc::post_raw;
 
 use crate::support::{python_server, rust_server};
 

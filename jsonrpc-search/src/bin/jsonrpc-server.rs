@@ -12,8 +12,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use jsonrpc_search::server_options::{ServerOptions, Transports};
 use jsonrpc_search::{db, methods, tcp, PhoneBook};
+use jsonrpc_search::{ServerOptions, Transports};
 use tokio::signal::unix::{signal, SignalKind};
 
 /// JSON-RPC 2.0 server with `echo(s)` and `search(number?, last_name?, first_name?)` over a SQLite

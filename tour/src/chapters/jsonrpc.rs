@@ -4,9 +4,9 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
-use jsonrpc_search::background::TcpServer;
 use jsonrpc_search::client::{self, ClientError, Target};
 use jsonrpc_search::framing::{find_end, Frame};
+use jsonrpc_search::TcpServer;
 use jsonrpc_search::{http, methods, Limits, PhoneBook};
 
 use super::Chapter;

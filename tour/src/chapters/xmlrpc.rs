@@ -4,10 +4,10 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use xmlrpc_calc::client::{self, CallError, Client};
-use xmlrpc_calc::wire::{post_raw, pretty, request_head};
 use xmlrpc_calc::xmlrpc::Request;
 use xmlrpc_calc::Background;
 use xmlrpc_calc::ServerConfig;
+use xmlrpc_calc::{post_raw, pretty, request_head};
 
 use super::Chapter;
 use crate::narrator::Narrator;
@@ -150,7 +150,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          and the next call, add(2, 5), is answered as usual: {}",
         junk.status,
         first_string(&junk.body).unwrap_or_else(|| junk.body.clone()),
-        xmlrpc_calc::python_style::python_repr(&next)
+        xmlrpc_calc::python_repr(&next)
     ));
 
     n.question("One slow call — does it hold up everybody else?");

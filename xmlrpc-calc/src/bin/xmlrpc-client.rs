@@ -64,11 +64,11 @@ fn run(args: &Args) -> Result<String, client::CallError> {
         .args
         .iter()
         .fold(Request::new(method), |request, word| {
-            request.arg(xmlrpc_calc::python_style::parse_arg(word))
+            request.arg(xmlrpc_calc::parse_arg(word))
         });
     // Like Python's `print(proxy.method(...))`: a string as is, anything else as its repr.
     Ok(match client.call(&request)? {
         xmlrpc::Value::String(text) => text,
-        value => xmlrpc_calc::python_style::python_repr(&value),
+        value => xmlrpc_calc::python_repr(&value),
     })
 }
