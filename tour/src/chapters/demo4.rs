@@ -15,13 +15,17 @@ use demo4_multi_reply::discovery::watch::Servers;
 use demo4_multi_reply::discovery::{self, events, Change, Registry};
 use demo4_multi_reply::{frames_repr, LazyPirate, GREETING};
 
-use super::{req_rep_envelope, stop, Chapter, Dump};
-use crate::narrator::Narrator;
+use super::{req_rep_envelope, stop, Chapter, Dump, Need};
+use crate::narrator::{ConsoleWriter, Narrator};
+use crate::recorder::{preview, short, Fate, Message};
 
 pub const CHAPTER: Chapter = Chapter {
     name: "demo4",
+    number: "4",
+    krate: "demo4-multi-reply",
     title: "one client, several servers (round-robin, Lazy Pirate)",
     needs: &[],
+    optional: &[Need::Etcd],
     run,
 };
 
@@ -62,6 +66,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          the requests go round-robin, so the replies cycle through the names.",
     );
 
+    n.participants(&["demo4-client", WHO[0], WHO[1], WHO[2], "plain REQ"]);
     let context = zmq::Context::new();
     let mut servers = Vec::new();
     let mut endpoints = Vec::new();
@@ -70,8 +75,8 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         let socket = context.socket(zmq::REP)?;
         let endpoint = bind_ephemeral(&socket)?;
         n.field(&format!("--name {name}"), &endpoint);
+        let mut console = n.console_writer(who);
         servers.push(Some(ServerThread::spawn(who, move |shutdown| {
-            let mut console = Narrator::console_writer(who);
             if let Err(e) = demo4_multi_reply::serve(&socket, name, &mut console, &shutdown) {
                 eprintln!("{who} stopped: {e}");
             }
@@ -84,10 +89,17 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         dump.show(n);
     }
     let mut client = LazyPirate::connect(&context, &endpoints, TIMEOUT, RETRIES)?;
-    let mut notices = Narrator::console_writer("demo4-client");
+    let mut notices = Notices::new(n);
+    let who_at = |endpoint: &str| {
+        endpoints
+            .iter()
+            .position(|e| e == endpoint)
+            .map_or(endpoint.to_string(), |i| WHO[i].to_string())
+    };
     let mut seen = Vec::new();
     for _ in 0..6 {
         let reply = client.request(&[GREETING], &mut notices)?;
+        notices.record(n, &reply, who_at);
         n.console("demo4-client", &frames_repr(&reply.frames));
         seen.push(reply.frames.concat());
     }
@@ -113,8 +125,34 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     for _ in 0..NAMES.len() {
         plain.send(GREETING, 0)?;
         match recv_multipart_timeout(&plain, Duration::from_secs(1))? {
-            Some(frames) => n.console("plain REQ", &frames_repr(&frames)),
+            Some(frames) => {
+                let name = String::from_utf8_lossy(&frames.concat()).into_owned();
+                let who = format!("server {name}");
+                n.message(Message::req_rep(
+                    "plain REQ",
+                    &who,
+                    preview(GREETING),
+                    &[GREETING],
+                ));
+                let bodies: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+                n.message(Message::req_rep(
+                    &who,
+                    "plain REQ",
+                    preview(name.as_bytes()),
+                    &bodies,
+                ));
+                n.console("plain REQ", &frames_repr(&frames));
+            }
             None => {
+                n.message(
+                    Message::req_rep("plain REQ", WHO[1], preview(GREETING), &[GREETING]).fate(
+                        Fate::NeverAnswered(
+                            "queued for bob's address, which nobody serves: ZeroMQ keeps it to \
+                             deliver later, and a plain recv() waits for ever"
+                                .to_string(),
+                        ),
+                    ),
+                );
                 n.console("plain REQ", "… (no reply: this request went to bob)");
                 stuck = true;
                 break;
@@ -138,6 +176,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     let mut answered = Vec::new();
     for _ in 0..4 {
         let reply = client.request(&[GREETING], &mut notices)?;
+        notices.record(n, &reply, who_at);
         n.console("demo4-client", &frames_repr(&reply.frames));
         answered.push(reply.frames.concat());
     }
@@ -186,8 +225,11 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
         "alice, bob and carol start with --register: key /rpc/demo4/<name> = endpoint, lease 3 s",
     );
     let mut live = Vec::new();
+    n.participants(&["etcd", "demo4-watch", SUBSCRIBER, "config/rpc.php"]);
     for (name, who) in LIVE {
-        live.push(Some(LiveServer::start(context, &registry, name, who)?));
+        let server = LiveServer::start(n, context, &registry, name, who)?;
+        server.record(n);
+        live.push(Some(server));
     }
     for server in live.iter().flatten() {
         n.console(
@@ -211,11 +253,15 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
     let publish = publisher.endpoint()?;
     let subscription = events::subscribe(context, &publish)?;
     let (mut listed, watch) = registry.watch()?;
+    record_read(n, "demo4-watch", &listed);
     render.write(&listed)?;
+    record_render(n, &config)?;
     n.step(&format!(
         "demo4-watch renders config/rpc.php and publishes the changes on {publish}"
     ));
     show_config(n, &config)?;
+    let mut recorder = n.share();
+    let rendered = config.clone();
     let watcher = ServerThread::spawn("demo4-watch", move |shutdown| {
         // The whole list again every second: the subscriber below joins late (slow joiner).
         let mut published = Instant::now() - events::REPUBLISH;
@@ -227,29 +273,40 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
             let Ok(change) = watch.changes.recv_timeout(Duration::from_millis(100)) else {
                 continue;
             };
+            recorder.message(etcd_event("demo4-watch", &change));
             match &change {
                 Change::Up { name, endpoint } => listed.insert(name.clone(), endpoint.clone()),
                 Change::Down { name } => listed.remove(name),
             };
             let _ = publisher.change(&change);
             let _ = render.write(&listed);
+            let _ = record_render(&mut recorder, &rendered);
         }
     });
+    let mut console = n.console_writer(SUBSCRIBER);
+    let mut recorder = n.share();
     let subscriber = ServerThread::spawn("demo4-client --subscribe", move |shutdown| {
-        let mut console = Narrator::console_writer("SUB (demo4-client --subscribe)");
         while !shutdown.load(Ordering::Relaxed) {
             if let Ok(change) = subscription
                 .changes
                 .recv_timeout(Duration::from_millis(100))
             {
-                let _ = writeln!(console, "{}", change.line());
+                let line = change.line();
+                recorder.message(Message::zmq(
+                    "demo4-watch",
+                    SUBSCRIBER,
+                    short(&line),
+                    &[line.as_bytes()],
+                ));
+                let _ = writeln!(console, "{line}");
             }
         }
     });
 
     n.step("demo4-client --discover: reads the registry, then watches it from that revision");
     let (servers, changes) = registry.watch()?;
-    let mut client = Follower::new(context, servers)?;
+    record_read(n, "demo4-client", &servers);
+    let mut client = Follower::new(n, context, servers)?;
     for (name, endpoint) in &client.names {
         n.console("demo4-client", &format!("joined {name} {endpoint}"));
     }
@@ -258,12 +315,9 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
     }
 
     n.step("A fourth laptop joins: dave starts with --register");
-    live.push(Some(LiveServer::start(
-        context,
-        &registry,
-        "dave",
-        "server dave",
-    )?));
+    let dave = LiveServer::start(n, context, &registry, "dave", "server dave")?;
+    dave.record(n);
+    live.push(Some(dave));
     let deadline = Instant::now() + Duration::from_secs(5);
     while client.request(n, &changes.changes)? != "dave" {
         anyhow::ensure!(
@@ -335,6 +389,7 @@ struct LiveServer {
 
 impl LiveServer {
     fn start(
+        n: &Narrator,
         context: &zmq::Context,
         registry: &Registry,
         name: &'static str,
@@ -344,8 +399,8 @@ impl LiveServer {
         socket.set_linger(0)?;
         let endpoint = bind_ephemeral(&socket)?;
         let registration = registry.register(name, &endpoint, discovery::DEFAULT_TTL)?;
+        let mut console = n.console_writer(who);
         let thread = ServerThread::spawn(who, move |shutdown| {
-            let mut console = Narrator::console_writer(who);
             if let Err(e) = demo4_multi_reply::serve(&socket, name, &mut console, &shutdown) {
                 eprintln!("{who} stopped: {e}");
             }
@@ -357,6 +412,32 @@ impl LiveServer {
             thread,
             registration,
         })
+    }
+
+    /// Draws its registration: a put of its key under its lease.
+    fn record(&self, n: &mut Narrator) {
+        let key = discovery::key(self.name);
+        n.message(
+            Message::new(
+                self.who,
+                "etcd",
+                format!("PUT {key}"),
+                self.endpoint.as_bytes(),
+            )
+            .field("key", key)
+            .field("value", &self.endpoint)
+            .field(
+                "lease",
+                format!(
+                    "{} s, kept alive while the server runs",
+                    discovery::DEFAULT_TTL.as_secs()
+                ),
+            )
+            .field(
+                "(bytes)",
+                "the value as stored; the gRPC call around it is not captured",
+            ),
+        );
     }
 
     /// Ctrl-C: the loop stops, the lease is revoked.
@@ -374,22 +455,169 @@ impl LiveServer {
     }
 }
 
+/// Who reads the events of demo4-watch's PUB socket, as the console tags it.
+const SUBSCRIBER: &str = "SUB (demo4-client --subscribe)";
+
+/// Draws a read of the registry: the prefix asked for, the list that came back.
+fn record_read(n: &mut Narrator, who: &str, servers: &Servers) {
+    let prefix = discovery::key("");
+    n.message(
+        Message::new(who, "etcd", format!("GET {prefix}*"), prefix.as_bytes()).field(
+            "range",
+            format!("every key under {prefix}, then a watch from that revision"),
+        ),
+    );
+    let listed: String = servers
+        .iter()
+        .map(|(name, endpoint)| format!("{} = {endpoint}\n", discovery::key(name)))
+        .collect();
+    let mut reply = Message::new(
+        "etcd",
+        who,
+        format!("{} servers", servers.len()),
+        listed.as_bytes(),
+    );
+    for (name, endpoint) in servers {
+        reply = reply.field(discovery::key(name), endpoint);
+    }
+    n.message(reply.field(
+        "(bytes)",
+        "the keys and values; the gRPC frames are not captured",
+    ));
+}
+
+/// Draws one event of a registry watch as `who` receives it.
+fn etcd_event(who: &str, change: &Change) -> Message {
+    let line = change.line();
+    let what = match change {
+        Change::Up { .. } => "a put: a server registered (or moved)",
+        Change::Down { .. } => "a delete: the key was revoked, or its lease ran out",
+    };
+    Message::new("etcd", who, short(&line), line.as_bytes())
+        .field("watch event", what)
+        .field(
+            "(bytes)",
+            "the change as demo4 reads it; the gRPC frames are not captured",
+        )
+}
+
+/// Draws demo4-watch writing the rendered config/rpc.php.
+fn record_render(n: &mut Narrator, config: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read(config)?;
+    let servers = String::from_utf8_lossy(&text).matches("tcp://").count();
+    n.message(
+        Message::new(
+            "demo4-watch",
+            "config/rpc.php",
+            format!("render ({servers} servers)"),
+            text,
+        )
+        .field(
+            "file",
+            "rewritten atomically: a temporary file, then rename",
+        ),
+    );
+    Ok(())
+}
+
+/// The Lazy Pirate's notices on the client's console, and as data: every try that got no reply,
+/// so the diagram draws it.
+struct Notices {
+    console: ConsoleWriter,
+    partial: String,
+    unanswered: Vec<(String, String)>,
+}
+
+impl Notices {
+    fn new(n: &Narrator) -> Notices {
+        Notices {
+            console: n.console_writer("demo4-client"),
+            partial: String::new(),
+            unanswered: Vec::new(),
+        }
+    }
+
+    /// Draws the tries that got nothing, then the request that was answered and its reply.
+    fn record(
+        &mut self,
+        n: &mut Narrator,
+        reply: &demo4_multi_reply::Reply,
+        who_at: impl Fn(&str) -> String,
+    ) {
+        for (endpoint, why) in self.unanswered.drain(..) {
+            n.message(
+                Message::req_rep(
+                    "demo4-client",
+                    who_at(&endpoint),
+                    preview(GREETING),
+                    &[GREETING],
+                )
+                .fate(Fate::NeverAnswered(why)),
+            );
+        }
+        let who = who_at(&reply.endpoint);
+        n.message(Message::req_rep(
+            "demo4-client",
+            &who,
+            preview(GREETING),
+            &[GREETING],
+        ));
+        let bodies: Vec<&[u8]> = reply.frames.iter().map(Vec::as_slice).collect();
+        n.message(Message::req_rep(
+            &who,
+            "demo4-client",
+            preview(&reply.frames.concat()),
+            &bodies,
+        ));
+    }
+}
+
+impl Write for Notices {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.console.write_all(buf)?;
+        self.partial.push_str(&String::from_utf8_lossy(buf));
+        while let Some(end) = self.partial.find('\n') {
+            let line: String = self.partial.drain(..=end).collect();
+            let endpoint = |rest: &str| rest.split_whitespace().next().map(str::to_string);
+            let lost = if let Some(rest) = line.strip_prefix("W: no reply from ") {
+                endpoint(rest).map(|e| (e, "no reply in time: the client closed the socket (linger 0, the request is dropped) and tries again"))
+            } else if let Some(rest) = line.strip_prefix("E: ") {
+                endpoint(rest).map(|e| (e, "no reply to the last try: the client gives up on this server and asks the next"))
+            } else if let Some(rest) = line.strip_prefix("W: ") {
+                endpoint(rest).map(|e| (e, "the server left the registry while the client waited: it asks the next one"))
+            } else {
+                None
+            };
+            self.unanswered
+                .extend(lost.map(|(e, why)| (e, why.to_string())));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// demo4-client --discover, narrated: the Lazy Pirate plus the live list.
 struct Follower {
     pirate: LazyPirate,
     names: Servers,
+    notices: Notices,
 }
 
 impl Follower {
-    fn new(context: &zmq::Context, servers: Servers) -> anyhow::Result<Follower> {
+    fn new(n: &Narrator, context: &zmq::Context, servers: Servers) -> anyhow::Result<Follower> {
         let endpoints: Vec<String> = servers.values().cloned().collect();
         Ok(Follower {
             pirate: LazyPirate::connect(context, &endpoints, TIMEOUT * 10, RETRIES)?,
             names: servers,
+            notices: Notices::new(n),
         })
     }
 
     fn apply(&mut self, n: &mut Narrator, change: Change) -> anyhow::Result<()> {
+        n.message(etcd_event("demo4-client", &change));
         match change {
             Change::Up { name, endpoint } => {
                 self.pirate.add(&endpoint)?;
@@ -414,12 +642,18 @@ impl Follower {
         }
         let mut pending = Vec::new();
         let names = self.names.clone();
-        let mut notices = Narrator::console_writer("demo4-client");
-        let reply = self.pirate.request_while(&[GREETING], &mut notices, |endpoint| {
+        let reply = self.pirate.request_while(&[GREETING], &mut self.notices, |endpoint| {
             pending.extend(changes.try_iter());
             let gone = pending.iter().any(|c| matches!(c, Change::Down { name } if names.get(name).is_some_and(|e| e == endpoint)));
             !gone
         })?;
+        let who_at = |endpoint: &str| {
+            names
+                .iter()
+                .find(|(_, e)| *e == endpoint)
+                .map_or(endpoint.to_string(), |(name, _)| format!("server {name}"))
+        };
+        self.notices.record(n, &reply, who_at);
         for change in pending {
             self.apply(n, change)?;
         }

@@ -11,11 +11,19 @@ use xmlrpc_calc::ServerConfig;
 
 use super::Chapter;
 use crate::narrator::Narrator;
+use crate::recorder::{short, Message};
+
+/// The diagram's lifelines.
+const CLIENT: &str = "xmlrpc-client";
+const SERVER: &str = "xmlrpc-server";
 
 pub const CHAPTER: Chapter = Chapter {
     name: "xmlrpc",
+    number: "8",
+    krate: "xmlrpc-calc",
     title: "XML-RPC over HTTP (calculator, multicall, faults)",
     needs: &[],
+    optional: &[],
     run,
 };
 
@@ -56,12 +64,48 @@ fn first_string(xml: &str) -> Option<String> {
     )
 }
 
-/// Sends `request` as raw bytes, shows both directions, returns the reply body.
+/// The text of the first `<value>` of an XML document, tags removed: `10`, `division by zero`.
+fn first_value(xml: &str) -> String {
+    let inner = xml.split("<value>").nth(1).unwrap_or_default();
+    let inner = inner.split("</value>").next().unwrap_or_default();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in inner.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// An HTTP message as an arrow: the head's lines and the body indented, as the breakdown.
+fn http_message(label: &str, from: &str, to: &str, head: &str, body: &str) -> Message {
+    let mut bytes = head.as_bytes().to_vec();
+    if !head.ends_with("\r\n\r\n") {
+        bytes.extend_from_slice(b"\r\n\r\n");
+    }
+    bytes.extend_from_slice(body.as_bytes());
+    let mut message = Message::new(from, to, short(label), bytes);
+    for line in head.lines().filter(|l| !l.is_empty()) {
+        message = message.field("head", line);
+    }
+    for line in pretty(body) {
+        message = message.field("body", line);
+    }
+    message
+}
+
+/// Sends `request` as raw bytes, shows both directions, returns the reply body; drawn, the
+/// request labelled `label`.
 fn exchange(
     n: &mut Narrator,
     server: &Background,
     path: &str,
     request: &Request<'_>,
+    label: &str,
 ) -> anyhow::Result<String> {
     let mut xml = Vec::new();
     request.write_as_xml(&mut xml)?;
@@ -76,7 +120,26 @@ fn exchange(
         &String::from_utf8_lossy(&xml),
         MAX_REQUEST_LINES,
     );
+    n.message(http_message(
+        &format!("POST {label}"),
+        CLIENT,
+        SERVER,
+        &head,
+        &String::from_utf8_lossy(&xml),
+    ));
     let reply = post_raw(server.addr(), path, &xml, WAIT)?;
+    let what = if reply.body.contains("<fault>") {
+        "fault"
+    } else {
+        "200"
+    };
+    n.message(http_message(
+        &format!("{what} {}", first_value(&reply.body)),
+        SERVER,
+        CLIENT,
+        &reply.head,
+        &reply.body,
+    ));
     anyhow::ensure!(reply.status == 200, "HTTP {}: {}", reply.status, reply.body);
     n.say(&format!(
         "⇄ the answer: {}",
@@ -98,6 +161,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          manage, any language with an HTTP client can call it (Python has it in its stdlib).",
     );
 
+    n.participants(&[CLIENT, SERVER]);
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let server = Background::start(listener, ServerConfig::default())?;
     n.step(&format!(
@@ -106,12 +170,24 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     ));
 
     n.step("One call: add(7, 3)");
-    let body = exchange(n, &server, "/", &Request::new("add").arg(7).arg(3))?;
+    let body = exchange(
+        n,
+        &server,
+        "/",
+        &Request::new("add").arg(7).arg(3),
+        "add(7, 3)",
+    )?;
     anyhow::ensure!(body.contains(">10<"), "add(7, 3) did not answer 10: {body}");
 
     n.step("The tutorial's multicall: four calls in one HTTP round trip (system.multicall)");
     let calls = ["add", "subtract", "multiply", "divide"].map(|m| Request::new(m).arg(7).arg(3));
-    exchange(n, &server, "/", &Request::new_multicall(&calls))?;
+    exchange(
+        n,
+        &server,
+        "/",
+        &Request::new_multicall(&calls),
+        "system.multicall ×4",
+    )?;
     n.say("Each result comes back wrapped in a one-element array — CPython's shape.");
     let client = Client::new(&server.url(""), WAIT, None)?;
     let line = client::tutorial_multicall(&client, 7, 3)?;
@@ -122,7 +198,13 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     );
 
     n.step("A fault: divide(1, 0)");
-    let body = exchange(n, &server, "/", &Request::new("divide").arg(1).arg(0))?;
+    let body = exchange(
+        n,
+        &server,
+        "/",
+        &Request::new("divide").arg(1).arg(0),
+        "divide(1, 0)",
+    )?;
     anyhow::ensure!(
         body.contains("<fault>"),
         "divide(1, 0) did not fault: {body}"

@@ -11,11 +11,15 @@ use zerorpc_framework::{app, Client, Options, Value};
 use super::demo5::show_msgpack;
 use super::{stop, Chapter};
 use crate::narrator::Narrator;
+use crate::recorder::{short, Message};
 
 pub const CHAPTER: Chapter = Chapter {
     name: "zerorpc",
+    number: "6½",
+    krate: "zerorpc-framework",
     title: "from a route table to a framework (zerorpc over ROUTER/DEALER)",
     needs: &[],
+    optional: &[],
     run,
 };
 
@@ -23,17 +27,31 @@ pub const CHAPTER: Chapter = Chapter {
 const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 const WAIT: Duration = Duration::from_secs(5);
 
-/// The next event on a raw DEALER (`["", payload]`), its payload bytes and the event.
-fn next(dealer: &zmq::Socket) -> anyhow::Result<(Vec<u8>, Event)> {
+/// The diagram's lifelines: the tour's raw DEALER plays the client.
+const CLIENT: &str = "zerorpc-client";
+const SERVER: &str = "zerorpc-server";
+
+/// An event's arrow label: `OK [19]`, `STREAM 0`, `plus [[1, 2, …]]`.
+fn label(event: &Event) -> String {
+    short(&format!("{} {}", event.name, event.args))
+}
+
+/// The next event on a raw DEALER (`["", payload]`), its payload bytes and the event; drawn.
+fn next(n: &mut Narrator, dealer: &zmq::Socket) -> anyhow::Result<(Vec<u8>, Event)> {
     let frames = common::zmq_util::recv_multipart_timeout(dealer, WAIT)?
         .context("no event from zerorpc-server within 5 s")?;
     let payload = frames.last().context("an empty message")?.clone();
     let event = Event::decode(&payload)?;
+    let bodies: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+    n.message(Message::zmq(SERVER, CLIENT, label(&event), &bodies).msgpack(&payload));
     Ok((payload, event))
 }
 
-fn send(dealer: &zmq::Socket, event: &Event) -> anyhow::Result<()> {
-    dealer.send_multipart([&b""[..], &event.encode()], 0)?;
+/// Sends one event as `["", payload]` (DEALER to ROUTER); drawn.
+fn send(n: &mut Narrator, dealer: &zmq::Socket, event: &Event) -> anyhow::Result<()> {
+    let payload = event.encode();
+    dealer.send_multipart([&b""[..], &payload], 0)?;
+    n.message(Message::zmq(CLIENT, SERVER, label(event), &[b"", &payload]).msgpack(&payload));
     Ok(())
 }
 
@@ -52,10 +70,11 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          demo6 lacked: message ids, error triples, heartbeats, streams, introspection.",
     );
 
+    n.participants(&[CLIENT, SERVER]);
     let context = zmq::Context::new();
     let bound = app::server(None)
         .heartbeat(HEARTBEAT_INTERVAL)
-        .console(Narrator::console_writer("zerorpc-server"))
+        .console(n.console_writer(SERVER))
         .bind(&context, "tcp://127.0.0.1:*")?;
     let endpoint = bound.endpoint().to_string();
     n.step(&format!(
@@ -91,8 +110,8 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         "zerorpc: [header, name, args], header {message_id, v: 3}",
         &plus.encode(),
     );
-    send(&dealer, &plus)?;
-    let (bytes, answer) = next(&dealer)?;
+    send(n, &dealer, &plus)?;
+    let (bytes, answer) = next(n, &dealer)?;
     show_msgpack(
         n,
         "the answer: OK [19], with response_to = our id, same type (bin)",
@@ -111,8 +130,8 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
 
     n.step("a stream: count(3) — one STREAM event per item, paced by credit");
     let count = call("id-count", "count", vec![3.into()]);
-    send(&dealer, &count)?;
-    let (bytes, first) = next(&dealer)?;
+    send(n, &dealer, &count)?;
+    let (bytes, first) = next(n, &dealer)?;
     show_msgpack(
         n,
         "STREAM 0 — the server's one initial credit is spent",
@@ -133,9 +152,9 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         "we grant credit: _zpc_more [100] (Python's receive buffer is 100)",
         &grant.encode(),
     );
-    send(&dealer, &grant)?;
+    send(n, &dealer, &grant)?;
     loop {
-        let (_, event) = next(&dealer)?;
+        let (_, event) = next(n, &dealer)?;
         n.field(&event.name, &event.args.to_string());
         if event.name != "STREAM" {
             break;
@@ -144,11 +163,11 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
 
     n.step("a slow call, sleep(2.5): heartbeats keep the conversation alive");
     let slow = call("id-sleep", "sleep", vec![2.5.into()]);
-    send(&dealer, &slow)?;
+    send(n, &dealer, &slow)?;
     let started = Instant::now();
     let mut shown = false;
     let answer = loop {
-        let (bytes, event) = next(&dealer)?;
+        let (bytes, event) = next(n, &dealer)?;
         if event.name != HEARTBEAT {
             break event;
         }
@@ -165,7 +184,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
             Value::Array(vec![0.into()]),
             Some(slow.header.message_id.clone()),
         );
-        send(&dealer, &ours)?;
+        send(n, &dealer, &ours)?;
     };
     n.field(&answer.name, &answer.args.to_string());
     n.say(
@@ -175,14 +194,15 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     );
 
     n.question("What does an error look like, and an unknown method?");
-    send(&dealer, &call("id-fail", "fail", vec!["boom".into()]))?;
-    let (bytes, _) = next(&dealer)?;
+    send(n, &dealer, &call("id-fail", "fail", vec!["boom".into()]))?;
+    let (bytes, _) = next(n, &dealer)?;
     show_msgpack(n, "ERR [name, message, traceback]", &bytes);
     send(
+        n,
         &dealer,
         &call("id-nosuch", "minus", vec![3.into(), 1.into()]),
     )?;
-    let (_, unknown) = next(&dealer)?;
+    let (_, unknown) = next(n, &dealer)?;
     n.field(&unknown.name, &unknown.args.to_string());
     n.answer(
         "A triple a Python client raises as RemoteError(name, message, traceback), apart from\n\
