@@ -64,7 +64,7 @@ fn head(title: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{CSS}</style>\n</head>\n",
+         <link rel=\"icon\" href=\"data:,\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n",
         esc(title)
     )
 }
@@ -165,14 +165,22 @@ fn message_detail(number: usize, m: &Message) -> String {
     html
 }
 
-const LANE: usize = 150;
+/// A lifeline's width: narrower when there are many, so demo4's ten fit a projector.
+fn lane(participants: usize) -> usize {
+    if participants > 6 {
+        124
+    } else {
+        150
+    }
+}
 const ROW: usize = 28;
 const TOP: usize = 56;
 
 /// The sequence diagram: a lifeline per participant, an arrow per message, in order.
 fn diagram(recording: &Recording) -> String {
     let lanes = recording.participants.len().max(1);
-    let width = lanes * LANE;
+    let lane = lane(lanes);
+    let width = lanes * lane;
     let height = TOP + recording.messages.len() * ROW + 24;
     let x = |name: &str| {
         let i = recording
@@ -180,7 +188,7 @@ fn diagram(recording: &Recording) -> String {
             .iter()
             .position(|p| p == name)
             .unwrap_or(0);
-        i * LANE + LANE / 2
+        i * lane + lane / 2
     };
     let mut svg = String::new();
     let _ = write!(
@@ -189,7 +197,8 @@ fn diagram(recording: &Recording) -> String {
          height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
          aria-label=\"sequence diagram\">\
          <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
-         markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">\
+         markerUnits=\"userSpaceOnUse\" markerWidth=\"10\" markerHeight=\"10\" \
+         orient=\"auto-start-reverse\">\
          <path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>"
     );
     for name in &recording.participants {
@@ -200,9 +209,9 @@ fn diagram(recording: &Recording) -> String {
              x2=\"{cx}\" y2=\"{}\"/><rect x=\"{}\" y=\"6\" width=\"{}\" height=\"28\" rx=\"4\"/>\
              <text x=\"{cx}\" y=\"25\">{}</text></g>",
             height - 4,
-            cx - LANE / 2 + 6,
-            LANE - 12,
-            esc(&fit(name, 19))
+            cx - lane / 2 + 4,
+            lane - 8,
+            esc(&fit(name, lane / 8))
         );
     }
     for (i, m) in recording.messages.iter().enumerate() {
@@ -384,6 +393,7 @@ fn chapter_page(chapter: &Chapter, outcome: &Outcome, recording: &Recording) -> 
          <h1>§{number} {name}: {title}</h1>\
          <p class=\"status {class}\">This run: {text}. Needs: {needs}. {count} messages.</p>\
          <p class=\"keys\">→ or Space: next message · ←: back · click an arrow for its bytes · \
+         <span class=\"legend\">red, dashed, ending in ×: never answered, or lost</span> · \
          <span id=\"counter\"></span></p></header>\n\
          <div class=\"cols\">\n<section class=\"narration\" id=\"narration\">{narration}</section>\n\
          <section class=\"side\"><div class=\"svgwrap\" id=\"svgwrap\">{svg}</div>\
@@ -435,7 +445,8 @@ header p { margin: 2px 0; color: var(--muted); }
 .bytes { margin-top: 8px; border: 1px solid var(--line); background: #fff; padding: 6px 10px; max-height: calc(38vh - 130px); min-height: 90px; overflow: auto; }
 .bytes .hint { color: var(--muted); }
 .step { font-size: 1.02em; margin: 16px 0 6px; }
-.step .n, .msgref .n { display: inline-block; min-width: 1.6em; text-align: center; background: var(--ink); color: #fff; border-radius: 3px; font-size: 0.85em; }
+.step .n { display: inline-block; min-width: 1.6em; text-align: center; background: var(--ink); color: #fff; border-radius: 3px; font-size: 0.85em; }
+.msgref .n { display: inline-block; min-width: 1.8em; text-align: center; border: 1px solid var(--muted); border-radius: 9px; font-size: 0.8em; margin-right: 2px; }
 .step.current .n { background: var(--accent); }
 .console { font-size: 0.9em; margin: 1px 0; }
 .console .who { display: inline-block; min-width: 11em; color: var(--muted); text-align: right; margin-right: 8px; }
@@ -463,7 +474,7 @@ svg text { font: 12px system-ui, sans-serif; text-anchor: middle; fill: var(--in
 .msg:focus { outline: none; }
 .all { margin-top: 20px; }
 .all summary { cursor: pointer; }
-.fate { color: var(--bad); }
+.fate, .legend { color: var(--bad); }
 table { border-collapse: collapse; }
 td, th { padding: 3px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 .fields td { font-size: 0.88em; }

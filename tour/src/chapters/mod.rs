@@ -192,3 +192,23 @@ pub fn req_rep_envelope(frames: &[&[u8]]) -> Vec<u8> {
 
 #[cfg(test)]
 mod wire_check;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_section_is_named_by_its_chapter_its_number_or_its_crate() {
+        let all = super::all();
+        let find = |wanted: &str| -> Vec<&str> {
+            all.iter()
+                .filter(|c| c.answers_to(wanted))
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(find("demo4"), ["demo4"]);
+        assert_eq!(find("4"), ["demo4"]);
+        assert_eq!(find("demo4-multi-reply"), ["demo4"]);
+        assert_eq!(find("6½"), ["zerorpc"]);
+        assert_eq!(find("9"), ["jsonrpc"]);
+        assert!(find("10").is_empty());
+    }
+}
