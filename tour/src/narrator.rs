@@ -31,7 +31,7 @@ impl Default for Layout {
 /// The width when neither `--width` nor `$COLUMNS` says.
 pub const DEFAULT_WIDTH: usize = 100;
 /// The narrowest layout the dumps fit (8 hex bytes per row).
-pub const MIN_WIDTH: usize = 40;
+pub const MIN_WIDTH: usize = 50;
 
 /// Prints the tour to stdout (or into a buffer, for tests) and records it.
 pub struct Narrator {
@@ -85,7 +85,11 @@ impl Narrator {
         let banner = format!("== {name}: {title} ");
         s.line("");
         let width = s.layout.width.min(78);
-        s.line(&format!("{banner:=<width$}"));
+        if banner.chars().count() > s.layout.width {
+            s.wrapped("== ", "   ", &format!("{name}: {title}"));
+        } else {
+            s.line(&format!("{banner:=<width$}"));
+        }
     }
 
     /// What the chapter recorded since its banner.
@@ -121,8 +125,8 @@ impl Narrator {
         let mut s = self.lock();
         s.flush_pending();
         s.recording.narration.push(Block::Say(text.to_string()));
-        for line in text.lines() {
-            s.wrapped("   ", "   ", line);
+        for line in reflow(text) {
+            s.wrapped("   ", "   ", &line);
         }
     }
 
@@ -131,8 +135,8 @@ impl Narrator {
         let mut s = self.lock();
         s.flush_pending();
         s.recording.narration.push(Block::Outcome(text.to_string()));
-        for line in text.lines() {
-            s.wrapped("   ", "   ", line);
+        for line in reflow(text) {
+            s.wrapped("   ", "   ", &line);
         }
     }
 
@@ -150,15 +154,8 @@ impl Narrator {
         let n = s.step;
         s.recording.narration.push(Block::Step(n, text.to_string()));
         s.line("");
-        let mut lines = text.lines();
-        s.wrapped(
-            &format!("{n:>2}. "),
-            "    ",
-            lines.next().unwrap_or_default(),
-        );
-        for line in lines {
-            s.wrapped("    ", "    ", line.trim_start());
-        }
+        let flowing: Vec<&str> = text.lines().map(str::trim).collect();
+        s.wrapped(&format!("{n:>2}. "), "    ", &flowing.join(" "));
     }
 
     /// A line a program printed to its console, tagged with who printed it.
@@ -206,7 +203,9 @@ impl Narrator {
             .narration
             .push(Block::Question(text.to_string()));
         s.line("");
-        s.wrapped("   ? ", "     ", text);
+        for (i, line) in reflow(text).iter().enumerate() {
+            s.wrapped(if i == 0 { "   ? " } else { "     " }, "     ", line);
+        }
     }
 
     /// The answer, as just shown live.
@@ -214,7 +213,7 @@ impl Narrator {
         let mut s = self.lock();
         s.flush_pending();
         s.recording.narration.push(Block::Answer(text.to_string()));
-        for (i, line) in text.lines().enumerate() {
+        for (i, line) in reflow(text).iter().enumerate() {
             let mark = if i == 0 { "   → " } else { "     " };
             s.wrapped(mark, "     ", line);
         }
@@ -335,6 +334,28 @@ pub fn hex_rows(bytes: &[u8], per_row: usize) -> Vec<String> {
         .collect()
 }
 
+/// The chapters write prose hard-wrapped for 100 columns: joins it back into paragraphs, to
+/// wrap at the width asked for. An empty line stays a paragraph break; an indented line (a list,
+/// a table, a line of code) keeps its own line.
+pub fn reflow(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut prose = false;
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with(' ') {
+            lines.push(line.to_string());
+            prose = false;
+        } else if prose {
+            let last = lines.last_mut().expect("a prose line before");
+            last.push(' ');
+            last.push_str(line);
+        } else {
+            lines.push(line.to_string());
+            prose = true;
+        }
+    }
+    lines
+}
+
 /// Word-wraps `text` to `width` columns: the first line after `first`, the others after `rest`.
 /// A word longer than a line is cut.
 pub fn wrap(first: &str, rest: &str, text: &str, width: usize) -> Vec<String> {
@@ -371,6 +392,14 @@ pub fn wrap(first: &str, rest: &str, text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hard_wrapped_prose_flows_again_but_indented_lines_stay() {
+        assert_eq!(
+            reflow("one\ntwo\n  - a list\nthree\n\nfour"),
+            ["one two", "  - a list", "three", "", "four"]
+        );
+    }
 
     #[test]
     fn narration_wraps_at_the_width_and_keeps_the_indent() {

@@ -227,7 +227,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     let mut lonely = RpcClient::new(&lonely_channel, &never)?;
     let no_queue = lonely.call("30", WAIT);
     n.message(
-        Message::new(CLIENT, BROKER, format!("publish to {never}"), "30")
+        Message::new(CLIENT, BROKER, "publish (no queue)", "30")
             .field("mandatory", "true: the broker returns what it cannot route")
             .fate(Fate::NeverAnswered(format!(
                 "no queue {never}: the broker returned the message, the client says so"
@@ -241,7 +241,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     let mut waiting = RpcClient::new(&waiting_channel, &idle)?;
     let no_consumer = waiting.call("30", Duration::from_millis(500));
     n.message(
-        Message::new(CLIENT, BROKER, format!("publish to {idle}"), "30").fate(Fate::NeverAnswered(
+        Message::new(CLIENT, BROKER, "publish (no consumer)", "30").fate(Fate::NeverAnswered(
             format!("{idle} exists but nobody consumes it: the request waits there"),
         )),
     );

@@ -55,30 +55,42 @@ fn show_xml(n: &mut Narrator, caption: &str, xml: &str, max_lines: usize) {
 /// The text of the first `<string>` in an XML reply, with the XML escapes undone.
 fn first_string(xml: &str) -> Option<String> {
     let text = xml.split("<string>").nth(1)?.split("</string>").next()?;
-    Some(
-        text.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&apos;", "'")
-            .replace("&quot;", "\"")
-            .replace("&amp;", "&"),
-    )
+    Some(unescape(text))
 }
 
-/// The text of the first `<value>` of an XML document, tags removed: `10`, `division by zero`.
-fn first_value(xml: &str) -> String {
-    let inner = xml.split("<value>").nth(1).unwrap_or_default();
-    let inner = inner.split("</value>").next().unwrap_or_default();
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in inner.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            _ if !in_tag => text.push(c),
-            _ => {}
-        }
+/// Text with XML's five escapes undone.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&apos;", "'")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+/// The texts between the tags of an XML document: `["10"]`, `["faultCode", "1", …]`.
+fn leaves(xml: &str) -> Vec<String> {
+    let body = xml.split_once("?>").map_or(xml, |(_, rest)| rest);
+    body.split('<')
+        .filter_map(|part| part.split_once('>').map(|(_, text)| text.trim()))
+        .filter(|text| !text.is_empty())
+        .map(unescape)
+        .collect()
+}
+
+/// The label of a reply's arrow: `200 10`, `200 10, 4, 21, 2`, `fault <the fault's text>`.
+fn reply_label(body: &str) -> String {
+    let leaves = leaves(body);
+    if body.contains("<fault>") {
+        let text = leaves
+            .iter()
+            .skip_while(|leaf| *leaf != "faultString")
+            .nth(1)
+            .cloned()
+            .unwrap_or_default();
+        format!("fault {text}")
+    } else {
+        format!("200 {}", leaves.join(", "))
     }
-    text
 }
 
 /// An HTTP message as an arrow: the head's lines and the body indented, as the breakdown.
@@ -128,13 +140,8 @@ fn exchange(
         &String::from_utf8_lossy(&xml),
     ));
     let reply = post_raw(server.addr(), path, &xml, WAIT)?;
-    let what = if reply.body.contains("<fault>") {
-        "fault"
-    } else {
-        "200"
-    };
     n.message(http_message(
-        &format!("{what} {}", first_value(&reply.body)),
+        &reply_label(&reply.body),
         SERVER,
         CLIENT,
         &reply.head,
