@@ -40,9 +40,20 @@ struct Args {
     /// Wait for Enter before each numbered step (for a class).
     #[arg(long)]
     step: bool,
+    /// `once`: a protocol's header is broken down byte by byte once per chapter, later messages
+    /// in one line; `all`: every message byte by byte.
+    #[arg(long, value_enum, default_value_t = Bytes::Once)]
+    bytes: Bytes,
     /// Wrap the narration at N columns (default: $COLUMNS, else 100).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(narrator::MIN_WIDTH as i64..))]
     width: Option<u16>,
+}
+
+/// How much of every message the terminal breaks down (`--bytes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Bytes {
+    Once,
+    All,
 }
 
 /// How a chapter ended.
@@ -97,6 +108,7 @@ fn main() -> ExitCode {
     let mut narrator = Narrator::stdout(Layout {
         width,
         step_by_step: args.step,
+        every_byte: args.bytes == Bytes::All,
     });
     let mut runs = Vec::new();
     for chapter in selected {

@@ -17,6 +17,8 @@ pub struct Layout {
     pub width: usize,
     /// Wait for Enter before every numbered step but a chapter's first (`--step`).
     pub step_by_step: bool,
+    /// Break every message down byte by byte, not only a chapter's first (`--bytes all`).
+    pub every_byte: bool,
 }
 
 impl Default for Layout {
@@ -24,6 +26,7 @@ impl Default for Layout {
         Layout {
             width: DEFAULT_WIDTH,
             step_by_step: false,
+            every_byte: false,
         }
     }
 }
@@ -67,6 +70,11 @@ impl Narrator {
     fn lock(&self) -> MutexGuard<'_, Shared> {
         // A chapter thread that panicked while printing leaves the narration usable.
         self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// True with `--bytes all`: chapters break every message down, not only the first.
+    pub fn every_byte(&self) -> bool {
+        self.lock().layout.every_byte
     }
 
     /// Another handle on the same narration, for a thread of the chapter that reports messages.

@@ -352,6 +352,7 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
     stop(watcher)?;
     n.step("config/rpc.php now (rewritten atomically on every change: dave in, carol out)");
     show_config(n, &config)?;
+    php_reads_the_config(n, &config)?;
     n.answer(
         "The registry is the one live list: servers write themselves into it under a lease (the\n\
          lease is the health check), clients read it and watch it, and a watcher republishes every\n\
@@ -370,6 +371,56 @@ const LIVE: [(&str, &str); 3] = [
     ("bob", "server bob"),
     ("carol", "server carol"),
 ];
+
+/// The application side, live: the PHP client reads the rendered config/rpc.php before each
+/// request and goes round-robin over what it lists. Skipped, saying so, without php.
+fn php_reads_the_config(n: &mut Narrator, config: &std::path::Path) -> anyhow::Result<()> {
+    n.step("peers/client.php, the PHP application, reads config/rpc.php before every request");
+    if let Some(missing) = Need::Php.missing() {
+        n.say(&format!("(skipped: {missing})"));
+        return Ok(());
+    }
+    let root = common::testing::workspace_root();
+    let mut cmd = common::testing::peer_command(
+        &root.join("demo4-multi-reply").to_string_lossy(),
+        common::testing::Lang::Php,
+        "peers/client.php",
+    )
+    .ok_or_else(|| anyhow::anyhow!("php is missing"))?;
+    let done = common::testing::run(
+        "peers/client.php",
+        cmd.env("RPC_CONFIG", config)
+            .env("ZMQ_REQUESTS", "3")
+            .env("INTERVAL_MS", "1"),
+        Duration::from_secs(20),
+    );
+    let lines = done.success().map_err(anyhow::Error::msg)?;
+    for line in &lines {
+        n.console(PHP, line);
+        // Its bytes as it reports them: the request is always `hello`, the reply the name.
+        if let Some(name) = line.strip_prefix("[b'").and_then(|l| l.strip_suffix("']")) {
+            let who = format!("server {name}");
+            n.message(Message::req_rep(PHP, &who, preview(GREETING), &[GREETING]));
+            n.message(Message::req_rep(
+                &who,
+                PHP,
+                preview(name.as_bytes()),
+                &[name.as_bytes()],
+            ));
+        }
+    }
+    anyhow::ensure!(
+        lines.len() == 3 && !lines.iter().any(|l| l.contains("carol")),
+        "client.php should get three replies, none from carol: {lines:?}"
+    );
+    n.say(
+        "Three replies from the servers the file lists now; carol, gone from it, is never asked.",
+    );
+    Ok(())
+}
+
+/// The PHP application's lifeline.
+const PHP: &str = "php client.php";
 
 fn show_config(n: &mut Narrator, config: &std::path::Path) -> anyhow::Result<()> {
     for line in std::fs::read_to_string(config)?.lines() {
