@@ -489,7 +489,18 @@ const JS: &str = r#"
   var refs = Array.prototype.slice.call(document.querySelectorAll('.msgref'));
   var panel = document.getElementById('bytes');
   var counter = document.getElementById('counter');
+  var narration = document.getElementById('narration');
+  var svgwrap = document.getElementById('svgwrap');
   var shown = msgs.length;
+  // Scrolls only inside `box` (not the window, which would hide the header): `el` to the top
+  // of the box, or (centre) into the middle when it is out of view.
+  function scrollTo(box, el, centre) {
+    var b = box.getBoundingClientRect();
+    var r = el.getBoundingClientRect();
+    if (!centre) { box.scrollTop += r.top - b.top - 8; return; }
+    if (r.top < b.top || r.bottom > b.bottom) { box.scrollTop += r.top - b.top - b.height / 2; }
+    if (r.left < b.left || r.right > b.right) { box.scrollLeft += r.left - b.left - b.width / 4; }
+  }
   function fromHash() {
     var m = /step=(\d+)/.exec(location.hash);
     return m ? Math.min(parseInt(m[1], 10), msgs.length) : msgs.length;
@@ -513,8 +524,8 @@ const JS: &str = r#"
       var step = document.getElementById('step-' + last.getAttribute('data-step'));
       if (step) { step.classList.add('current'); }
       if (scroll) {
-        if (step) { step.scrollIntoView({ block: 'start' }); }
-        last.scrollIntoView({ block: 'nearest' });
+        if (step) { scrollTo(narration, step, false); }
+        scrollTo(svgwrap, last, true);
         select(shown - 1);
       }
     }
@@ -538,11 +549,11 @@ const JS: &str = r#"
     r.addEventListener('click', function (e) {
       e.preventDefault();
       select(i);
-      msgs[i].scrollIntoView({ block: 'nearest' });
+      scrollTo(svgwrap, msgs[i], true);
     });
   });
   window.addEventListener('hashchange', function () { show(fromHash(), true); });
-  show(fromHash(), false);
+  show(fromHash(), /step=/.test(location.hash));
 })();
 "#;
 

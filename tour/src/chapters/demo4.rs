@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use common::testing::ServerThread;
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout};
+use demo4_multi_reply::discovery::follow::Follower;
 use demo4_multi_reply::discovery::local_etcd::LocalEtcd;
 use demo4_multi_reply::discovery::register::Registration;
 use demo4_multi_reply::discovery::render::Render;
-use demo4_multi_reply::discovery::watch::Servers;
-use demo4_multi_reply::discovery::{self, events, Change, Registry};
+use demo4_multi_reply::discovery::watcher::Watcher;
+use demo4_multi_reply::discovery::{self, events, Change, Registry, Servers};
 use demo4_multi_reply::{frames_repr, LazyPirate, GREETING};
 
 use super::{req_rep_envelope, stop, Chapter, Dump, Need};
@@ -254,33 +255,27 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
     let subscription = events::subscribe(context, &publish)?;
     let (mut listed, watch) = registry.watch()?;
     record_read(n, "demo4-watch", &listed);
-    render.write(&listed)?;
-    record_render(n, &config)?;
     n.step(&format!(
         "demo4-watch renders config/rpc.php and publishes the changes on {publish}"
     ));
+    // demo4-watch's own loop (discovery::watcher), its lines into the narration.
+    let watcher = Watcher {
+        publisher,
+        renders: vec![render],
+        republish: events::REPUBLISH,
+    };
+    let mut lines = WatchLines {
+        console: n.console_writer("demo4-watch"),
+        recorder: n.share(),
+        partial: String::new(),
+        following: false,
+    };
+    watcher.start(&listed, &mut lines)?;
+    lines.following = true;
     show_config(n, &config)?;
-    let mut recorder = n.share();
-    let rendered = config.clone();
     let watcher = ServerThread::spawn("demo4-watch", move |shutdown| {
-        // The whole list again every second: the subscriber below joins late (slow joiner).
-        let mut published = Instant::now() - events::REPUBLISH;
-        while !shutdown.load(Ordering::Relaxed) {
-            if published.elapsed() >= events::REPUBLISH {
-                let _ = publisher.snapshot(&listed);
-                published = Instant::now();
-            }
-            let Ok(change) = watch.changes.recv_timeout(Duration::from_millis(100)) else {
-                continue;
-            };
-            recorder.message(etcd_event("demo4-watch", &change));
-            match &change {
-                Change::Up { name, endpoint } => listed.insert(name.clone(), endpoint.clone()),
-                Change::Down { name } => listed.remove(name),
-            };
-            let _ = publisher.change(&change);
-            let _ = render.write(&listed);
-            let _ = record_render(&mut recorder, &rendered);
+        if let Err(e) = watcher.follow(&mut listed, &watch.changes, &shutdown, &mut lines, || {}) {
+            eprintln!("demo4-watch stopped: {e:#}");
         }
     });
     let mut console = n.console_writer(SUBSCRIBER);
@@ -306,12 +301,18 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
     n.step("demo4-client --discover: reads the registry, then watches it from that revision");
     let (servers, changes) = registry.watch()?;
     record_read(n, "demo4-client", &servers);
-    let mut client = Follower::new(n, context, servers)?;
-    for (name, endpoint) in &client.names {
-        n.console("demo4-client", &format!("joined {name} {endpoint}"));
-    }
+    // discovery::follow's client, one request at a time so the tour can act in between.
+    let mut client = Follower::new(
+        context,
+        servers,
+        TIMEOUT * 10,
+        RETRIES,
+        &mut n.console_writer("demo4-client"),
+    )?;
+    let mut notices = Notices::new(n);
+    let changes = &changes.changes;
     for _ in 0..3 {
-        client.request(n, &changes.changes)?;
+        ask(n, &mut client, &mut notices, changes)?;
     }
 
     n.step("A fourth laptop joins: dave starts with --register");
@@ -319,7 +320,7 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
     dave.record(n);
     live.push(Some(dave));
     let deadline = Instant::now() + Duration::from_secs(5);
-    while client.request(n, &changes.changes)? != "dave" {
+    while ask(n, &mut client, &mut notices, changes)? != "dave" {
         anyhow::ensure!(
             Instant::now() < deadline,
             "dave got no request within 5 s of registering"
@@ -332,12 +333,12 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
     let killed = Instant::now();
     carol.crash()?;
     let deadline = killed + Duration::from_secs(6);
-    while client.names.contains_key("carol") {
+    while client.servers().contains_key("carol") {
         anyhow::ensure!(
             Instant::now() < deadline,
             "carol still listed 6 s after the crash"
         );
-        client.request(n, &changes.changes)?;
+        ask(n, &mut client, &mut notices, changes)?;
         std::thread::sleep(Duration::from_millis(300)); // the client's --interval
     }
     n.say(&format!(
@@ -346,7 +347,7 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
         killed.elapsed().as_secs_f64()
     ));
     for _ in 0..3 {
-        client.request(n, &changes.changes)?;
+        ask(n, &mut client, &mut notices, changes)?;
     }
     stop(subscriber)?;
     stop(watcher)?;
@@ -571,12 +572,75 @@ fn record_render(n: &mut Narrator, config: &std::path::Path) -> anyhow::Result<(
     Ok(())
 }
 
-/// The Lazy Pirate's notices on the client's console, and as data: every try that got no reply,
-/// so the diagram draws it.
+/// demo4-watch's lines (discovery::watcher writes them) on its console, and as data: after the
+/// start, every `up`/`down` line is a registry event it received, every `rendered` line a write
+/// of config/rpc.php.
+struct WatchLines {
+    console: ConsoleWriter,
+    recorder: Narrator,
+    partial: String,
+    following: bool,
+}
+
+impl Write for WatchLines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.console.write_all(buf)?;
+        self.partial.push_str(&String::from_utf8_lossy(buf));
+        while let Some(end) = self.partial.find('\n') {
+            let line: String = self.partial.drain(..=end).collect();
+            if let Some(rest) = line.strip_prefix("rendered ") {
+                let dest = rest.rsplit_once(" (").map_or(rest, |(dest, _)| dest);
+                let _ = record_render(&mut self.recorder, std::path::Path::new(dest));
+            } else if let Some(change) = Change::parse(line.trim_end()) {
+                if self.following {
+                    self.recorder.message(etcd_event("demo4-watch", &change));
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One request of demo4-client --discover, drawn: returns who answered.
+fn ask(
+    n: &mut Narrator,
+    client: &mut Follower,
+    notices: &mut Notices,
+    changes: &Receiver<Change>,
+) -> anyhow::Result<String> {
+    let before = client.servers().clone();
+    let reply = client.request(&[GREETING], changes, notices)?;
+    let after = client.servers().clone();
+    let who_at = |endpoint: &str| {
+        before
+            .iter()
+            .chain(&after)
+            .find(|(_, e)| *e == endpoint)
+            .map_or(endpoint.to_string(), |(name, _)| format!("server {name}"))
+    };
+    notices.record(n, &reply, who_at);
+    n.console("demo4-client", &frames_repr(&reply.frames));
+    Ok(String::from_utf8_lossy(&reply.frames.concat()).into_owned())
+}
+
+/// What the client's notices told, in order.
+enum Noted {
+    /// A try that got no reply, and why.
+    Unanswered(String, String),
+    /// A change of the list it applied (`joined …` / `left …`), an event from the registry.
+    Change(Change),
+}
+
+/// The client's notices (the Lazy Pirate's, discovery::follow's) on its console, and as data:
+/// every try that got no reply and every change it applied, so the diagram draws them.
 struct Notices {
     console: ConsoleWriter,
     partial: String,
-    unanswered: Vec<(String, String)>,
+    noted: Vec<Noted>,
 }
 
 impl Notices {
@@ -584,27 +648,30 @@ impl Notices {
         Notices {
             console: n.console_writer("demo4-client"),
             partial: String::new(),
-            unanswered: Vec::new(),
+            noted: Vec::new(),
         }
     }
 
-    /// Draws the tries that got nothing, then the request that was answered and its reply.
+    /// Draws what was noted, then the request that was answered and its reply.
     fn record(
         &mut self,
         n: &mut Narrator,
         reply: &demo4_multi_reply::Reply,
         who_at: impl Fn(&str) -> String,
     ) {
-        for (endpoint, why) in self.unanswered.drain(..) {
-            n.message(
-                Message::req_rep(
-                    "demo4-client",
-                    who_at(&endpoint),
-                    preview(GREETING),
-                    &[GREETING],
-                )
-                .fate(Fate::NeverAnswered(why)),
-            );
+        for noted in self.noted.drain(..) {
+            match noted {
+                Noted::Unanswered(endpoint, why) => n.message(
+                    Message::req_rep(
+                        "demo4-client",
+                        who_at(&endpoint),
+                        preview(GREETING),
+                        &[GREETING],
+                    )
+                    .fate(Fate::NeverAnswered(why)),
+                ),
+                Noted::Change(change) => n.message(etcd_event("demo4-client", &change)),
+            }
         }
         let who = who_at(&reply.endpoint);
         n.message(Message::req_rep(
@@ -621,6 +688,37 @@ impl Notices {
             &bodies,
         ));
     }
+
+    /// What one line of the client's notices says, if the diagram draws it.
+    fn parse(line: &str) -> Option<Noted> {
+        let first = |rest: &str| rest.split_whitespace().next().map(str::to_string);
+        let unanswered =
+            |rest: &str, why: &str| Some(Noted::Unanswered(first(rest)?, why.to_string()));
+        if let Some(rest) = line.strip_prefix("W: no reply from ") {
+            unanswered(rest, "no reply in time: the client closed the socket (linger 0, the request is dropped) and tries again")
+        } else if let Some(rest) = line.strip_prefix("E: ") {
+            unanswered(
+                rest,
+                "no reply to the last try: the client gives up on this server and asks the next",
+            )
+        } else if let Some(rest) = line.strip_prefix("W: ") {
+            unanswered(
+                rest,
+                "the server left the registry while the client waited: it asks the next one",
+            )
+        } else if let Some(rest) = line.strip_prefix("joined ") {
+            let (name, endpoint) = rest.split_once(' ')?;
+            Some(Noted::Change(Change::Up {
+                name: name.to_string(),
+                endpoint: endpoint.to_string(),
+            }))
+        } else {
+            let name = line.strip_prefix("left ")?;
+            Some(Noted::Change(Change::Down {
+                name: name.to_string(),
+            }))
+        }
+    }
 }
 
 impl Write for Notices {
@@ -629,86 +727,12 @@ impl Write for Notices {
         self.partial.push_str(&String::from_utf8_lossy(buf));
         while let Some(end) = self.partial.find('\n') {
             let line: String = self.partial.drain(..=end).collect();
-            let endpoint = |rest: &str| rest.split_whitespace().next().map(str::to_string);
-            let lost = if let Some(rest) = line.strip_prefix("W: no reply from ") {
-                endpoint(rest).map(|e| (e, "no reply in time: the client closed the socket (linger 0, the request is dropped) and tries again"))
-            } else if let Some(rest) = line.strip_prefix("E: ") {
-                endpoint(rest).map(|e| (e, "no reply to the last try: the client gives up on this server and asks the next"))
-            } else if let Some(rest) = line.strip_prefix("W: ") {
-                endpoint(rest).map(|e| (e, "the server left the registry while the client waited: it asks the next one"))
-            } else {
-                None
-            };
-            self.unanswered
-                .extend(lost.map(|(e, why)| (e, why.to_string())));
+            self.noted.extend(Notices::parse(line.trim_end()));
         }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-/// demo4-client --discover, narrated: the Lazy Pirate plus the live list.
-struct Follower {
-    pirate: LazyPirate,
-    names: Servers,
-    notices: Notices,
-}
-
-impl Follower {
-    fn new(n: &Narrator, context: &zmq::Context, servers: Servers) -> anyhow::Result<Follower> {
-        let endpoints: Vec<String> = servers.values().cloned().collect();
-        Ok(Follower {
-            pirate: LazyPirate::connect(context, &endpoints, TIMEOUT * 10, RETRIES)?,
-            names: servers,
-            notices: Notices::new(n),
-        })
-    }
-
-    fn apply(&mut self, n: &mut Narrator, change: Change) -> anyhow::Result<()> {
-        n.message(etcd_event("demo4-client", &change));
-        match change {
-            Change::Up { name, endpoint } => {
-                self.pirate.add(&endpoint)?;
-                n.console("demo4-client", &format!("joined {name} {endpoint}"));
-                self.names.insert(name, endpoint);
-            }
-            Change::Down { name } => {
-                if let Some(endpoint) = self.names.remove(&name) {
-                    self.pirate.remove(&endpoint);
-                    n.console("demo4-client", &format!("left {name}"));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Applies the changes that came, sends one request (giving up on a server the moment it
-    /// is no longer listed) and returns who answered.
-    fn request(&mut self, n: &mut Narrator, changes: &Receiver<Change>) -> anyhow::Result<String> {
-        for change in changes.try_iter().collect::<Vec<_>>() {
-            self.apply(n, change)?;
-        }
-        let mut pending = Vec::new();
-        let names = self.names.clone();
-        let reply = self.pirate.request_while(&[GREETING], &mut self.notices, |endpoint| {
-            pending.extend(changes.try_iter());
-            let gone = pending.iter().any(|c| matches!(c, Change::Down { name } if names.get(name).is_some_and(|e| e == endpoint)));
-            !gone
-        })?;
-        let who_at = |endpoint: &str| {
-            names
-                .iter()
-                .find(|(_, e)| *e == endpoint)
-                .map_or(endpoint.to_string(), |(name, _)| format!("server {name}"))
-        };
-        self.notices.record(n, &reply, who_at);
-        for change in pending {
-            self.apply(n, change)?;
-        }
-        n.console("demo4-client", &frames_repr(&reply.frames));
-        Ok(String::from_utf8_lossy(&reply.frames.concat()).into_owned())
     }
 }
