@@ -19,7 +19,9 @@ pub fn init_with_default(level: &str) {
     let asked = std::env::var("RUST_LOG").unwrap_or_default();
     for internals in ["h2", "hyper", "tower", "tonic"] {
         if !asked.contains(internals) {
-            let directive = format!("{internals}=warn").parse().expect("a valid directive");
+            let directive = format!("{internals}=warn")
+                .parse()
+                .expect("a valid directive");
             filter = filter.add_directive(directive);
         }
     }

@@ -176,8 +176,10 @@ fn lane(participants: usize) -> usize {
 const ROW: usize = 28;
 const TOP: usize = 56;
 
-/// The sequence diagram: a lifeline per participant, an arrow per message, in order.
-fn diagram(recording: &Recording) -> String {
+/// The sequence diagram: a lifeline per participant, an arrow per message, in order. As a
+/// `picture` (a section README's `sequence.svg`), it stands alone: its own style, no bytes, no
+/// ids, and ports normalised, so that another run draws the same file.
+fn diagram(recording: &Recording, picture: bool) -> String {
     let lanes = recording.participants.len().max(1);
     let lane = lane(lanes);
     let width = lanes * lane;
@@ -190,16 +192,25 @@ fn diagram(recording: &Recording) -> String {
             .unwrap_or(0);
         i * lane + lane / 2
     };
+    let text = |t: &str| if picture { normalise(t) } else { t.to_string() };
     let mut svg = String::new();
     let _ = write!(
         svg,
-        "<svg id=\"diagram\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" \
+        "<svg {}xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" \
          height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
-         aria-label=\"sequence diagram\">\
+         aria-label=\"sequence diagram\">{}\
          <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
          markerUnits=\"userSpaceOnUse\" markerWidth=\"10\" markerHeight=\"10\" \
          orient=\"auto-start-reverse\">\
-         <path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>"
+         <path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>",
+        if picture { "" } else { "id=\"diagram\" " },
+        if picture {
+            format!(
+                "<style>{PICTURE_CSS}</style><rect class=\"page\" width=\"100%\" height=\"100%\"/>"
+            )
+        } else {
+            String::new()
+        }
     );
     for name in &recording.participants {
         let cx = x(name);
@@ -225,28 +236,36 @@ fn diagram(recording: &Recording) -> String {
         };
         // A lost or unanswered message ends in a cross short of its receiver.
         let end = if fate.is_empty() { x2 } else { x2 - dir * 24 };
+        let label = text(&m.label);
+        let title = esc(&format!("{}. {} → {}: {label}", i + 1, m.from, m.to));
+        if picture {
+            let _ = write!(svg, "<g class=\"msg{fate}\"><title>{title}</title>");
+        } else {
+            let _ = write!(
+                svg,
+                "<g class=\"msg shown{fate}\" id=\"m{n}\" data-index=\"{n}\" data-step=\"{}\" \
+                 data-from=\"{}\" data-to=\"{}\" data-label=\"{}\" data-hex=\"{}\" tabindex=\"0\">\
+                 <title>{title}</title>\
+                 <rect class=\"hit\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{ROW}\"/>",
+                m.step,
+                esc(&m.from),
+                esc(&m.to),
+                esc(&m.label),
+                hex(&m.bytes),
+                x1.min(x2),
+                y - ROW / 2,
+                (x2 - x1).unsigned_abs().max(8),
+                n = i + 1,
+            );
+        }
         let _ = write!(
             svg,
-            "<g class=\"msg shown{fate}\" id=\"m{n}\" data-index=\"{n}\" data-step=\"{}\" \
-             data-from=\"{}\" data-to=\"{}\" data-label=\"{}\" data-hex=\"{}\" tabindex=\"0\">\
-             <title>{}</title>\
-             <rect class=\"hit\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{ROW}\"/>\
-             <line x1=\"{x1}\" y1=\"{y}\" x2=\"{end}\" y2=\"{y}\"{}/>",
-            m.step,
-            esc(&m.from),
-            esc(&m.to),
-            esc(&m.label),
-            hex(&m.bytes),
-            esc(&format!("{}. {} → {}: {}", i + 1, m.from, m.to, m.label)),
-            x1.min(x2),
-            y - ROW / 2,
-            (x2 - x1).unsigned_abs().max(8),
+            "<line x1=\"{x1}\" y1=\"{y}\" x2=\"{end}\" y2=\"{y}\"{}/>",
             if fate.is_empty() {
                 " marker-end=\"url(#arrow)\""
             } else {
                 ""
             },
-            n = i + 1,
         );
         if !fate.is_empty() {
             let _ = write!(
@@ -263,11 +282,36 @@ fn diagram(recording: &Recording) -> String {
             (x1 + x2) / 2,
             y - 4,
             i + 1,
-            esc(&fit(&m.label, (x2 - x1).unsigned_abs() as usize / 7 + 4))
+            esc(&fit(&label, (x2 - x1).unsigned_abs() as usize / 7 + 4))
         );
     }
     svg.push_str("</svg>");
+    if picture {
+        svg.push('\n');
+    }
     svg
+}
+
+/// A section README's picture of its chapter (see [`diagram`]).
+pub fn picture(recording: &Recording) -> String {
+    diagram(recording, true)
+}
+
+/// What changes from run to run, made constant: every port after `127.0.0.1:` reads `PORT`.
+fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("127.0.0.1:") {
+        let (head, tail) = rest.split_at(at + "127.0.0.1:".len());
+        out.push_str(head);
+        let digits = tail.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 {
+            out.push_str("PORT");
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `text` cut to `max` characters with an ellipsis.
@@ -405,7 +449,7 @@ fn chapter_page(chapter: &Chapter, outcome: &Outcome, recording: &Recording) -> 
         count = recording.messages.len(),
         needs = esc(&needs_text(chapter)),
         narration = narration(recording),
-        svg = diagram(recording),
+        svg = diagram(recording, false),
     );
     if recording.messages.is_empty() {
         page.push_str("<p>No message was recorded in this run.</p>");
@@ -482,6 +526,18 @@ td, th { padding: 3px 8px; border-bottom: 1px solid var(--line); text-align: lef
 .index .outcome { font-weight: normal; }
 @media (max-width: 900px) { .cols { display: block; } .narration { max-height: none; } .side { position: static; } }
 "#;
+
+/// The picture's own style (a README shows the SVG file alone).
+const PICTURE_CSS: &str = "\
+.page { fill: #ffffff; } \
+text { font: 12px sans-serif; text-anchor: middle; fill: #1d2330; } \
+.participant rect { fill: #eef2f8; stroke: #1d2330; } \
+.participant text { font-weight: bold; } \
+.lifeline { stroke: #c9d1de; stroke-dasharray: 4 4; } \
+.msg line { stroke: #1d2330; stroke-width: 1.5; } \
+#arrow path { fill: #1d2330; } \
+.never-answered line, .lost line { stroke: #c93c37; stroke-dasharray: 5 4; } \
+.cross { stroke: #c93c37; stroke-width: 2; }";
 
 const JS: &str = r#"
 (function () {
@@ -573,7 +629,7 @@ mod tests {
             "\"alice\"",
             &[b"alice"],
         ));
-        let svg = diagram(&recording);
+        let svg = diagram(&recording, false);
         assert!(
             svg.contains(
                 "class=\"msg shown\" id=\"m1\" data-index=\"1\" data-step=\"0\" \
@@ -581,6 +637,27 @@ mod tests {
                  data-hex=\"01 00 00 05 61 6c 69 63 65\""
             ),
             "{svg}"
+        );
+    }
+
+    #[test]
+    fn a_picture_has_no_bytes_and_no_ports() {
+        let recording = Recording {
+            participants: vec!["demo4-watch".into(), "SUB".into()],
+            messages: vec![Message::zmq(
+                "demo4-watch",
+                "SUB",
+                "up dave tcp://127.0.0.1:41245",
+                &[b"up dave tcp://127.0.0.1:41245"],
+            )],
+            ..Recording::default()
+        };
+        let svg = picture(&recording);
+        assert!(svg.contains("up dave tcp://127.0.0.1:PORT"), "{svg}");
+        assert!(!svg.contains("41245") && !svg.contains("data-hex"), "{svg}");
+        assert_eq!(
+            normalise("a 127.0.0.1:5 b 127.0.0.1:x"),
+            "a 127.0.0.1:PORT b 127.0.0.1:x"
         );
     }
 

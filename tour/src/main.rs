@@ -37,6 +37,10 @@ struct Args {
     /// Also write the run as a web page per chapter into DIR (created if missing).
     #[arg(long, value_name = "DIR")]
     html: Option<PathBuf>,
+    /// Also draw each chapter that passes as its section README's picture,
+    /// ROOT/<crate>/sequence.svg (ports normalised; ROOT is the repository: `.`).
+    #[arg(long, value_name = "ROOT")]
+    readme_svg: Option<PathBuf>,
     /// Wait for Enter before each numbered step (for a class).
     #[arg(long)]
     step: bool,
@@ -99,6 +103,17 @@ fn main() -> ExitCode {
         }
     }
 
+    if let Some(root) = &args.readme_svg {
+        if let Some(chapter) = selected.iter().find(|c| !root.join(c.krate).is_dir()) {
+            eprintln!(
+                "tour: --readme-svg {}: no folder {} there (ROOT is the repository)",
+                root.display(),
+                chapter.krate
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+
     let width = args
         .width
         .map(usize::from)
@@ -155,6 +170,26 @@ fn main() -> ExitCode {
             Err(e) => {
                 eprintln!("tour: writing the pages into {}: {e}", dir.display());
                 status = ExitCode::FAILURE;
+            }
+        }
+    }
+
+    if let Some(root) = &args.readme_svg {
+        for (chapter, outcome, recording) in &runs {
+            if *outcome != Outcome::Passed {
+                continue;
+            }
+            let path = root.join(chapter.krate).join("sequence.svg");
+            match std::fs::write(&path, html::picture(recording)) {
+                Ok(()) => println!(
+                    "picture {}/sequence.svg: {} messages",
+                    chapter.krate,
+                    recording.messages.len()
+                ),
+                Err(e) => {
+                    eprintln!("tour: cannot write {}: {e}", path.display());
+                    status = ExitCode::FAILURE;
+                }
             }
         }
     }

@@ -1,12 +1,18 @@
-//! The tour's pages in a real browser: `tour --html DIR` writes the site from a live run, then
-//! Debian's chromium (headless, driven by chromedriver over WebDriver) opens every chapter page
-//! and checks the DOM contract — no JavaScript error, one `.msg` arrow per recorded message, a
-//! click shows the arrow's bytes, `#step=3` shows exactly three, → reveals the fourth — and
-//! saves a screenshot of each page under `target/tmp/tour-page/` for a person to look at.
-//! Skipped (visibly) without chromium or chromedriver; a failure under `REQUIRE_PEERS=1`.
+//! The tour drawn: one live run of `tour --html DIR --readme-svg ROOT` (shared by both tests)
+//! writes the site and the READMEs' pictures.
+//!
+//! - The pages in a real browser: Debian's chromium (headless, driven by chromedriver over
+//!   WebDriver) opens every chapter page and checks the DOM contract — no JavaScript error, one
+//!   `.msg` arrow per recorded message, a click shows the arrow's bytes, `#step=3` shows exactly
+//!   three, → reveals the fourth — and saves a screenshot of each page under
+//!   `target/tmp/tour-page/` for a person to look at. Skipped (visibly) without chromium or
+//!   chromedriver; a failure under `REQUIRE_PEERS=1`.
+//! - The pictures: each section's committed `sequence.svg` is what this run draws.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -192,6 +198,59 @@ fn pages(stdout: &[String]) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// What the one live run left: where, and its stdout.
+struct LiveRun {
+    out: PathBuf,
+    site: PathBuf,
+    pictures: PathBuf,
+    stdout: Vec<String>,
+}
+
+/// The section crates, whose folders the run writes its pictures into.
+const CRATES: [&str; 10] = [
+    "demo1-reqrep",
+    "demo2-polyglot",
+    "demo3-pubsub-pushpull",
+    "demo4-multi-reply",
+    "demo5-msgpack",
+    "demo6-rpc-server",
+    "zerorpc-framework",
+    "amqp-fibonacci",
+    "xmlrpc-calc",
+    "jsonrpc-search",
+];
+
+/// Runs the tour once for both tests of this file.
+fn live_run() -> &'static LiveRun {
+    static RUN: OnceLock<LiveRun> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tour-page");
+        let _ = std::fs::remove_dir_all(&out);
+        let site = out.join("site");
+        let pictures = out.join("pictures");
+        for krate in CRATES {
+            std::fs::create_dir_all(pictures.join(krate)).expect("a folder per crate");
+        }
+        let done = run(
+            "tour --html --readme-svg",
+            Command::new(TOUR)
+                .arg("--html")
+                .arg(&site)
+                .arg("--readme-svg")
+                .arg(&pictures)
+                .env_remove("RUST_LOG"),
+            Duration::from_secs(240),
+        );
+        let stdout = done.success().expect("the tour writes its pages");
+        LiveRun {
+            out,
+            site,
+            pictures,
+            stdout,
+        }
+    })
+}
+
 #[test]
 fn every_chapter_page_works_in_chromium() {
     let (Some(chromium), Some(driver)) = (on_path("chromium"), on_path("chromedriver")) else {
@@ -199,19 +258,10 @@ fn every_chapter_page_works_in_chromium() {
             "chromium and chromedriver (Debian: chromium, chromium-driver) are needed to test the tour's pages",
         );
     };
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tour-page");
-    let _ = std::fs::remove_dir_all(&out);
-    let site = out.join("site");
-    let done = run(
-        "tour --html",
-        Command::new(TOUR)
-            .arg("--html")
-            .arg(&site)
-            .env_remove("RUST_LOG"),
-        Duration::from_secs(240),
-    );
-    let stdout = done.success().expect("the tour writes its pages");
-    let pages = pages(&stdout);
+    let LiveRun {
+        out, site, stdout, ..
+    } = live_run();
+    let pages = pages(stdout);
     assert!(pages.len() >= 10, "one page per chapter: {pages:?}");
     let open = format!("open {}", site.join("index.html").display());
     assert!(stdout.contains(&open), "the tour says {open:?}");
@@ -292,4 +342,77 @@ fn every_chapter_page_works_in_chromium() {
         out.display()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The chapters whose run differs from one time to the next — which messages the slow joiner
+/// loses and which worker gets which job (demo3), how threads interleave and how many requests
+/// go out while carol's lease runs out (demo4), how many heartbeats a 2.5 s call takes
+/// (zerorpc): their pictures are held to the same lifelines and the same kinds of arrows
+/// (sender and label), the others to every byte.
+const VARIES: [&str; 3] = [
+    "demo3-pubsub-pushpull",
+    "demo4-multi-reply",
+    "zerorpc-framework",
+];
+
+/// A picture's lifelines, and its arrows as (sender, label).
+fn outline(svg: &str) -> (Vec<String>, BTreeSet<(String, String)>) {
+    let lifelines = svg
+        .split("<g class=\"participant\">")
+        .skip(1)
+        .filter_map(|g| {
+            let name = g.split("y=\"25\">").nth(1)?.split("</text>").next()?;
+            Some(name.to_string())
+        })
+        .collect();
+    let arrows = svg
+        .split("<title>")
+        .skip(1)
+        .filter_map(|t| {
+            let title = t.split("</title>").next()?;
+            let (_, said) = title.split_once(". ")?;
+            let (from, rest) = said.split_once(" → ")?;
+            let (_, label) = rest.split_once(": ")?;
+            Some((from.to_string(), label.to_string()))
+        })
+        .collect();
+    (lifelines, arrows)
+}
+
+#[test]
+fn every_section_readme_picture_is_what_the_tour_draws_now() {
+    let root = common::testing::workspace_root();
+    let run = live_run();
+    let mut stale = Vec::new();
+    for krate in CRATES {
+        let drawn = run.pictures.join(krate).join("sequence.svg");
+        let Ok(now) = std::fs::read_to_string(&drawn) else {
+            common::testing::skip(&format!(
+                "the tour's chapter for {krate} did not run, so its picture was not checked"
+            ));
+            continue;
+        };
+        let committed =
+            std::fs::read_to_string(root.join(krate).join("sequence.svg")).unwrap_or_default();
+        let same = if VARIES.contains(&krate) {
+            outline(&committed) == outline(&now)
+        } else {
+            committed == now
+        };
+        if !same {
+            stale.push(format!(
+                "{krate}/sequence.svg is stale (this run drew {})",
+                drawn.display()
+            ));
+        }
+        let readme = std::fs::read_to_string(root.join(krate).join("README.md")).expect("a README");
+        if !readme.contains("](sequence.svg)") {
+            stale.push(format!("{krate}/README.md does not show sequence.svg"));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{}\nregenerate from the repository root: cargo run -p tour -- --readme-svg .",
+        stale.join("\n")
+    );
 }

@@ -111,6 +111,14 @@ fn pub_sub(n: &mut Narrator) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `N` of a message `#N <date>`.
+fn number(message: &str) -> usize {
+    message
+        .strip_prefix('#')
+        .and_then(|rest| rest.split(' ').next()?.parse().ok())
+        .unwrap_or(usize::MAX)
+}
+
 fn push_pull(n: &mut Narrator) -> anyhow::Result<()> {
     n.say(
         "\nPUSH/PULL: the pusher hands out work; each message goes to exactly one puller.\n\
@@ -152,16 +160,22 @@ fn push_pull(n: &mut Narrator) -> anyhow::Result<()> {
         n.console("demo3-push", &format!("Now is {message}"));
     }
     let mut shares = [0, 0];
+    let mut dealt = Vec::new();
     for (name, message) in rx.iter().take(6) {
         shares[usize::from(name == "worker B")] += 1;
-        let label = short(message.split(' ').next().unwrap_or(&message));
+        n.console(name, &format!("Get back message {message}"));
+        dealt.push((name, message));
+    }
+    // Drawn in the order the pusher sent them (the workers' threads print in any order).
+    dealt.sort_by_key(|(_, message)| number(message));
+    for (name, message) in &dealt {
+        let label = short(message.split(' ').next().unwrap_or(message));
         n.message(Message::zmq(
             "demo3-push",
-            name,
+            *name,
             label,
             &[message.as_bytes()],
         ));
-        n.console(name, &format!("Get back message {message}"));
     }
     for worker in workers {
         let _ = worker.join();
