@@ -111,7 +111,7 @@ fn index_page(runs: &[(&Chapter, Outcome, Recording)]) -> String {
         let _ = writeln!(
             page,
             "<tr class=\"{class}\"><td>{}</td><td><a href=\"{name}.html\">{name}</a></td>\
-             <td>{}</td><td>{}</td><td>{}</td><td class=\"outcome\">{text}</td></tr>",
+             <td>{}</td><td>{}</td><td>{}</td><td class=\"run\">{text}</td></tr>",
             esc(chapter.number),
             esc(chapter.title),
             esc(&needs_text(chapter)),
@@ -165,12 +165,13 @@ fn message_detail(number: usize, m: &Message) -> String {
     html
 }
 
-/// A lifeline's width: narrower when there are many, so demo4's ten fit a projector.
+/// A lifeline's width: wide for a client and a server (room for `plus(1, 2, …)`), narrower
+/// when there are many, so demo4's ten fit a projector.
 fn lane(participants: usize) -> usize {
-    if participants > 6 {
-        124
-    } else {
-        150
+    match participants {
+        0..=3 => 230,
+        4..=6 => 150,
+        _ => 124,
     }
 }
 const ROW: usize = 28;
@@ -500,6 +501,7 @@ header p { margin: 2px 0; color: var(--muted); }
 .wire { margin: 6px 0; }
 .wire figcaption { font-size: 0.88em; color: var(--muted); }
 .wire pre, pre.text, pre.hex { margin: 2px 0; overflow-x: auto; background: #f2f4f8; padding: 4px 6px; }
+.narration .wire pre { font-size: 0.76em; }
 .field { font-size: 0.88em; margin-left: 1.5em; }
 .msgref { display: block; font-size: 0.85em; color: var(--muted); text-decoration: none; margin: 2px 0; }
 .msgref:not(.shown) { opacity: 0.25; }
@@ -522,8 +524,8 @@ svg text { font: 12px system-ui, sans-serif; text-anchor: middle; fill: var(--in
 table { border-collapse: collapse; }
 td, th { padding: 3px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 .fields td { font-size: 0.88em; }
-.index tr.failed .outcome, .index tr.skipped .outcome { color: var(--bad); }
-.index .outcome { font-weight: normal; }
+.index .run { color: #1a7f37; }
+.index tr.failed .run, .index tr.skipped .run { color: var(--bad); font-weight: 600; }
 @media (max-width: 900px) { .cols { display: block; } .narration { max-height: none; } .side { position: static; } }
 "#;
 

@@ -15,6 +15,7 @@ mod html;
 mod narrator;
 mod recorder;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -48,7 +49,7 @@ struct Args {
     /// in one line; `all`: every message byte by byte.
     #[arg(long, value_enum, default_value_t = Bytes::Once)]
     bytes: Bytes,
-    /// Wrap the narration at N columns (default: $COLUMNS, else 100).
+    /// Wrap the narration at N columns (default: the terminal's width, else 100).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(narrator::MIN_WIDTH as i64..))]
     width: Option<u16>,
 }
@@ -66,6 +67,25 @@ pub enum Outcome {
     Passed,
     Skipped(String),
     Failed(String),
+}
+
+/// The terminal's width: `$COLUMNS`, else what `stty size` says of the terminal stdout is
+/// (`None` when stdout is a pipe or a file: then the default).
+fn terminal_width() -> Option<usize> {
+    if let Some(columns) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return Some(columns);
+    }
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let tty = std::fs::File::open("/dev/tty").ok()?;
+    let size = std::process::Command::new("stty")
+        .arg("size")
+        .stdin(tty)
+        .output()
+        .ok()?;
+    let text = String::from_utf8(size.stdout).ok()?;
+    text.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn main() -> ExitCode {
@@ -117,7 +137,7 @@ fn main() -> ExitCode {
     let width = args
         .width
         .map(usize::from)
-        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+        .or_else(terminal_width)
         .unwrap_or(narrator::DEFAULT_WIDTH)
         .max(narrator::MIN_WIDTH);
     let mut narrator = Narrator::stdout(Layout {
