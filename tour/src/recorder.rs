@@ -243,4 +243,14 @@ mod tests {
             ]
         );
     }
+
+    /// A REQ/REP arrow carries the envelope `wire_check` holds against a real socket.
+    #[test]
+    fn an_arrow_carries_the_same_bytes_as_the_checked_dump() {
+        let frames: [&[u8]; 2] = [b"a", b"bc"];
+        assert_eq!(
+            Message::req_rep("c", "s", "x", &frames).bytes,
+            crate::chapters::req_rep_envelope(&frames)
+        );
+    }
 }
