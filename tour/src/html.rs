@@ -550,6 +550,7 @@ const JS: &str = r#"
   var narration = document.getElementById('narration');
   var svgwrap = document.getElementById('svgwrap');
   var shown = msgs.length;
+  var current = null; // the step heading of the last message shown
   // Scrolls only inside `box` (not the window, which would hide the header): `el` to the top
   // of the box, or (centre) into the middle when it is out of view.
   function scrollTo(box, el, centre) {
@@ -582,10 +583,13 @@ const JS: &str = r#"
       var step = document.getElementById('step-' + last.getAttribute('data-step'));
       if (step) { step.classList.add('current'); }
       if (scroll) {
-        if (step) { scrollTo(narration, step, false); }
+        // A new step: its heading to the top; then the message's own line into view.
+        if (step && step !== current) { scrollTo(narration, step, false); }
+        if (refs[shown - 1]) { scrollTo(narration, refs[shown - 1], true); }
         scrollTo(svgwrap, last, true);
         select(shown - 1);
       }
+      current = step;
     }
   }
   document.addEventListener('keydown', function (e) {
