@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare this machine for the workspace: the PHP and Python peers, a RabbitMQ broker,
 # etcd (section 4's registry; tests start their own instances, never a system one), the real
-# zerorpc package (section 6½), a C++ compiler for the vendored libzmq. Idempotent: run it as often as you like; it only
+# zerorpc package (section 6½), chromium and chromedriver (the test of the tour's pages, headless),
+# a C++ compiler for the vendored libzmq. Idempotent: run it as often as you like; it only
 # installs what is missing and only starts RabbitMQ when nothing answers on port 5672.
 #
 # Used by: scripts/tour.sh, scripts/test.sh (README quick start), .ci/run, the Vagrantfile.
@@ -11,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.venv"
 AMQP_PORT=5672
-APT_PACKAGES=(php-cli php-zmq php-msgpack rabbitmq-server etcd-server etcd-client protobuf-compiler python3-venv python3-pip g++ make iproute2)
+APT_PACKAGES=(php-cli php-zmq php-msgpack rabbitmq-server etcd-server etcd-client protobuf-compiler python3-venv python3-pip g++ make iproute2 chromium chromium-driver)
 # zerorpc 0.6.3 does not work with pyzmq 23.0.0: pin around that one release.
 PY_PACKAGES=("pyzmq!=23.0.0" msgpack pika zerorpc==0.6.3)
 

@@ -13,7 +13,18 @@ pub fn init() {
 /// Like [`init`], with another level than `info` when `RUST_LOG` is not set: the tour uses
 /// `error`, because it narrates on stdout what its servers would otherwise warn about.
 pub fn init_with_default(level: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    // The HTTP/2 stack under etcd's gRPC client logs every frame at debug: `RUST_LOG=debug`
+    // would show those instead of the lesson. Warnings only, unless RUST_LOG names them.
+    let asked = std::env::var("RUST_LOG").unwrap_or_default();
+    for internals in ["h2", "hyper", "tower", "tonic"] {
+        if !asked.contains(internals) {
+            let directive = format!("{internals}=warn")
+                .parse()
+                .expect("a valid directive");
+            filter = filter.add_directive(directive);
+        }
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

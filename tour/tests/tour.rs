@@ -105,3 +105,67 @@ fn a_chapter_whose_broker_is_missing_is_skipped_with_the_command_that_fixes_it()
         Some("tour: 0 passed, 0 failed, 1 skipped")
     );
 }
+
+#[test]
+fn a_page_directory_that_is_a_file_is_one_line_of_error_before_any_chapter_runs() {
+    let file = std::env::temp_dir().join(format!("tour-html-is-a-file-{}", std::process::id()));
+    std::fs::write(&file, b"not a directory").unwrap();
+    let done = run(
+        "tour --html FILE",
+        Command::new(TOUR)
+            .args(["--section", "demo1", "--html"])
+            .arg(&file),
+        Duration::from_secs(30),
+    );
+    std::fs::remove_file(&file).unwrap();
+    assert!(done.status.is_some_and(|s| !s.success()), "{done:?}");
+    assert_eq!(
+        done.stderr,
+        format!(
+            "tour: --html {}: exists and is not a directory\n",
+            file.display()
+        )
+    );
+    assert!(done.stdout.is_empty(), "no chapter ran: {:?}", done.stdout);
+}
+
+#[test]
+fn a_skipped_chapter_still_gets_its_page_saying_why() {
+    let dir = std::env::temp_dir().join(format!("tour-html-skipped-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let free = test_support::free_port();
+    let done = run(
+        "tour --section 7 --html DIR",
+        Command::new(TOUR)
+            .args(["--section", "7", "--html"])
+            .arg(&dir)
+            .env(
+                "AMQP_URL",
+                format!("amqp://guest:guest@127.0.0.1:{free}/%2f"),
+            ),
+        Duration::from_secs(60),
+    );
+    assert!(done.status.is_some_and(|s| s.success()), "{done:?}");
+    assert!(
+        done.stdout
+            .contains(&"page amqp.html: 0 messages".to_string()),
+        "{:?}",
+        done.stdout
+    );
+    let open = format!("open {}", dir.join("index.html").display());
+    assert!(done.stdout.contains(&open), "{:?}", done.stdout);
+    let page = std::fs::read_to_string(dir.join("amqp.html")).unwrap();
+    assert!(page.contains("id=\"chapter-amqp\""), "{page}");
+    assert!(
+        page.contains(&format!(
+            "skipped: no RabbitMQ broker answers on 127.0.0.1:{free}"
+        )),
+        "{page}"
+    );
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        index.contains("<tr class=\"skipped\">") && index.contains("href=\"amqp.html\""),
+        "{index}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

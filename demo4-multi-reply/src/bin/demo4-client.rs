@@ -22,7 +22,7 @@ use demo4_multi_reply::{frames_repr, one_socket, ClientError, LazyPirate};
 /// ZeroMQ REQ client for several servers: round-robin requests, skipping dead servers.
 /// Partner: demo4-server (or the tutorial's server.php), one per endpoint.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(name = "demo4-client", version)]
 struct Args {
     /// The frames of the request (several words = a multipart message).
     #[arg(default_value = "hello")]
@@ -46,10 +46,10 @@ struct Args {
     #[arg(long, conflicts_with_all = ["discover", "subscribe"])]
     one_socket: bool,
     /// Take the servers from etcd (keys /rpc/demo4/<name>) and follow them as they come and go.
-    #[arg(long, conflicts_with = "subscribe")]
+    #[arg(long, conflicts_with_all = ["subscribe", "connect"])]
     discover: bool,
     /// Follow demo4-watch's PUB events at this endpoint instead of etcd.
-    #[arg(long, value_name = "ENDPOINT")]
+    #[arg(long, value_name = "ENDPOINT", conflicts_with = "connect")]
     subscribe: Option<String>,
     /// Pause between requests with --discover or --subscribe (the tutorial's sleep(1)).
     #[arg(long, default_value = "1s", value_parser = common::parse_duration)]
@@ -82,16 +82,23 @@ fn run() -> anyhow::Result<()> {
     if args.discover {
         let registry = Registry::new(args.registry.clone())?;
         let (servers, watch) = registry.watch()?;
-        return following(&args, &context, &request, servers, &watch.changes);
+        let empty = format!(
+            "waiting for a server to register (none under {})",
+            discovery::PREFIX
+        );
+        return following(&args, &context, &request, servers, &watch.changes, &empty);
     }
     if let Some(endpoint) = &args.subscribe {
         let subscription = events::subscribe(&context, endpoint)?;
+        // This client never reads etcd: all it knows is what demo4-watch publishes.
+        let empty = format!("no event from {endpoint} yet: is demo4-watch running there?");
         return following(
             &args,
             &context,
             &request,
             Servers::new(),
             &subscription.changes,
+            &empty,
         );
     }
 
@@ -143,6 +150,7 @@ fn following(
     request: &[&[u8]],
     servers: Servers,
     changes: &mpsc::Receiver<Change>,
+    empty: &str,
 ) -> anyhow::Result<()> {
     let stop = common::shutdown::on_ctrl_c()?;
     let pace = follow::Pace {
@@ -151,6 +159,16 @@ fn following(
         timeout: args.timeout,
         retries: args.retries,
     };
-    follow::follow(context, request, &pace, servers, changes, &stop)?;
+    follow::follow(
+        context,
+        request,
+        &pace,
+        servers,
+        changes,
+        &stop,
+        empty,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    )?;
     Ok(())
 }

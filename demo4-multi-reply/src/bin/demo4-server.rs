@@ -17,7 +17,7 @@ use demo4_multi_reply::discovery::{self, advertise, Registry};
 /// ZeroMQ REP server: answers every request, whatever its frames, with its name.
 /// Partner: demo4-client (or the tutorial's client.py), which asks several such servers in turn.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(name = "demo4-server", version)]
 struct Args {
     /// Endpoint to bind. The default is loopback only; use 'tcp://*:5555' to share the server
     /// with a classroom over Wi-Fi.
@@ -57,7 +57,6 @@ fn run() -> anyhow::Result<()> {
     let socket = context.socket(zmq::REP)?;
     socket.set_linger(0)?;
     common::zmq_util::bind(&socket, &args.bind, "--bind")?;
-    tracing::info!(endpoint = %args.bind, %name, "demo4-server listening (Ctrl-C to stop)");
 
     // The answer to "why consul?": tell the registry where we are (see discovery::register).
     let registration = if args.register {
@@ -84,6 +83,8 @@ fn run() -> anyhow::Result<()> {
     } else {
         None
     };
+    // Only now: with --register, a server that says `listening` is also findable.
+    tracing::info!(endpoint = %args.bind, %name, "demo4-server listening (Ctrl-C to stop)");
 
     demo4_multi_reply::serve(&socket, &name, &mut std::io::stdout(), &stop)?;
     if let Some((_registry, registration)) = registration {

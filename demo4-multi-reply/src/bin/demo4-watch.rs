@@ -12,21 +12,16 @@
 //! tcp://127.0.0.1:5556 --requests 0` (or `php demo4-multi-reply/peers/subscriber.php`).
 
 use std::process::{Command, ExitCode};
-use std::sync::atomic::Ordering;
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::Parser;
-use demo4_multi_reply::discovery::{
-    self, events, render::Render, watch::Servers, Change, Registry,
-};
+use demo4_multi_reply::discovery::{self, events, render::Render, watcher::Watcher, Registry};
 
 /// Follows the demo4 registry: PUB events for every change, config files rendered from templates.
 /// Partner: demo4-server --register (the servers it watches), demo4-client --subscribe and
 /// peers/subscriber.php (its subscribers), peers/client.php (reads the rendered config/rpc.php).
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(name = "demo4-watch", version)]
 struct Args {
     /// Where to publish the `up <name> <endpoint>` / `down <name>` frames.
     #[arg(long, default_value = discovery::DEFAULT_PUBLISH)]
@@ -62,77 +57,18 @@ fn run() -> anyhow::Result<()> {
     tracing::info!(publish = %args.publish, registry = %registry.endpoints(), servers = servers.len(),
         "demo4-watch following {} (Ctrl-C to stop)", discovery::PREFIX);
 
-    // The state at start is the first "change": files written, the command run once.
-    for (name, endpoint) in &servers {
-        println!(
-            "{}",
-            Change::Up {
-                name: name.clone(),
-                endpoint: endpoint.clone()
-            }
-            .line()
-        );
-    }
-    for render in &args.render {
-        render
-            .write(&servers)
-            .with_context(|| format!("cannot render {}", render.dest.display()))?;
-    }
+    // The loop is the library's (discovery::watcher); this binary gives it flags and stdout.
+    let watcher = Watcher {
+        publisher,
+        renders: args.render.clone(),
+        republish: args.republish,
+    };
+    let mut out = std::io::stdout();
+    watcher.start(&servers, &mut out)?;
     reload(&args);
-    publisher.snapshot(&servers)?;
-    let mut published = Instant::now();
-
-    while !stop.load(Ordering::Relaxed) {
-        let due = args.republish.saturating_sub(published.elapsed());
-        match watch
-            .changes
-            .recv_timeout(due.min(Duration::from_millis(100)))
-        {
-            Ok(first) => {
-                // A burst of changes (three servers starting at once) is one change for the
-                // files and the reload; every event is still published on its own.
-                let mut batch = vec![first];
-                batch.extend(watch.changes.try_iter());
-                for change in &batch {
-                    apply(&mut servers, change);
-                    println!("{}", change.line());
-                    publisher.change(change)?;
-                }
-                rerender(&args, &servers);
-                reload(&args);
-                publisher.snapshot(&servers)?;
-                published = Instant::now();
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                if published.elapsed() >= args.republish {
-                    publisher.snapshot(&servers)?;
-                    published = Instant::now();
-                }
-            }
-            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the registry watch stopped"),
-        }
-    }
-    Ok(())
-}
-
-fn apply(servers: &mut Servers, change: &Change) {
-    match change {
-        Change::Up { name, endpoint } => {
-            servers.insert(name.clone(), endpoint.clone());
-        }
-        Change::Down { name } => {
-            servers.remove(name);
-        }
-    }
-}
-
-/// Rewrites every file; a failure is logged and the old file stays (the next change retries).
-fn rerender(args: &Args, servers: &Servers) {
-    for render in &args.render {
-        if let Err(e) = render.write(servers) {
-            tracing::error!(dest = %render.dest.display(), error = %e, "cannot render; the old file stays");
-        }
-    }
+    watcher.follow(&mut servers, &watch.changes, &stop, &mut out, || {
+        reload(&args)
+    })
 }
 
 /// Runs `--exec` once (through `sh -c`, as consul-template does) and logs how it ended.

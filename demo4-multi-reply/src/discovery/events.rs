@@ -12,13 +12,11 @@
 //! socket and no request to make. What is simplified: a subscriber that missed a `down` (it
 //! was not connected yet) keeps that server until the Lazy Pirate gives up on it.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use super::watch::Servers;
-use super::Change;
+use super::{Applied, Change, Servers};
 
 /// How often `demo4-watch` re-publishes the whole list for late subscribers.
 pub const REPUBLISH: Duration = Duration::from_secs(1);
@@ -86,7 +84,7 @@ pub fn subscribe(context: &zmq::Context, endpoint: &str) -> Result<Subscription,
     std::thread::Builder::new()
         .name("subscriber".into())
         .spawn(move || {
-            let mut known: Servers = BTreeMap::new();
+            let mut known = Servers::new();
             while !flag.load(Ordering::Relaxed) {
                 let frame = match common::zmq_util::recv_timeout(&socket, CHECK) {
                     Ok(Some(frame)) => frame,
@@ -101,12 +99,7 @@ pub fn subscribe(context: &zmq::Context, endpoint: &str) -> Result<Subscription,
                     tracing::warn!(frame = %text, "not an `up`/`down` event; ignored");
                     continue;
                 };
-                let news = match &change {
-                    Change::Up { name, endpoint } => {
-                        known.insert(name.clone(), endpoint.clone()).as_ref() != Some(endpoint)
-                    }
-                    Change::Down { name } => known.remove(name).is_some(),
-                };
+                let news = change.apply(&mut known) != Applied::Unchanged;
                 if news && tx.send(change).is_err() {
                     return;
                 }

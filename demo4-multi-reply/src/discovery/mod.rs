@@ -12,11 +12,13 @@
 //! - [`advertise`]: *which address do I give out?* — a `tcp://*:5555` bind is not connectable;
 //! - [`events`]: *how do changes reach programs that do not speak etcd?* — `demo4-watch`'s PUB
 //!   events and `demo4-client --subscribe`;
-//! - [`render`]: *how does a PHP application's config follow?* — `demo4-watch --render`.
+//! - [`render`]: *how does a PHP application's config follow?* — `demo4-watch --render`;
+//! - [`watcher`]: `demo4-watch`'s loop: every change published, rendered, reloaded.
 //!
 //! The contract other programs rely on: one key per server, `/rpc/demo4/<name>`, whose value is
 //! the endpoint to connect to (`tcp://127.0.0.1:5601`), attached to a lease of `--ttl` seconds.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub mod advertise;
@@ -27,6 +29,7 @@ pub mod register;
 pub mod registry;
 pub mod render;
 pub mod watch;
+pub mod watcher;
 
 pub use registry::{Registry, RegistryError};
 
@@ -44,6 +47,9 @@ pub fn key(name: &str) -> String {
     format!("{PREFIX}{name}")
 }
 
+/// The servers known right now: name → endpoint.
+pub type Servers = BTreeMap<String, String>;
+
 /// One change in the list of servers — what a watch reports, what `demo4-watch` publishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -59,6 +65,22 @@ impl Change {
         match self {
             Change::Up { name, endpoint } => format!("up {name} {endpoint}"),
             Change::Down { name } => format!("down {name}"),
+        }
+    }
+
+    /// Applies it to a list of servers — the one place that does (the watch, the subscriber,
+    /// the follower, demo4-watch and the tour all call it) — and says what it changed.
+    pub fn apply(&self, servers: &mut Servers) -> Applied {
+        match self {
+            Change::Up { name, endpoint } => match servers.insert(name.clone(), endpoint.clone()) {
+                None => Applied::Added,
+                Some(old) if old == *endpoint => Applied::Unchanged,
+                Some(old) => Applied::Moved { from: old },
+            },
+            Change::Down { name } => match servers.remove(name) {
+                Some(endpoint) => Applied::Removed { endpoint },
+                None => Applied::Unchanged,
+            },
         }
     }
 
@@ -79,9 +101,50 @@ impl Change {
     }
 }
 
+/// What [`Change::apply`] did to the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// The server was not listed before.
+    Added,
+    /// It was listed at another endpoint, `from` (a server that restarted on a new port).
+    Moved { from: String },
+    /// It left; it was at `endpoint`.
+    Removed { endpoint: String },
+    /// Nothing changed (the same endpoint again, or a name that was not listed).
+    Unchanged,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_applied_says_what_it_changed() {
+        let mut servers = Servers::new();
+        let up = |endpoint: &str| Change::Up {
+            name: "alice".into(),
+            endpoint: endpoint.into(),
+        };
+        let down = Change::Down {
+            name: "alice".into(),
+        };
+        assert_eq!(up("tcp://a:1").apply(&mut servers), Applied::Added);
+        assert_eq!(up("tcp://a:1").apply(&mut servers), Applied::Unchanged);
+        assert_eq!(
+            up("tcp://a:2").apply(&mut servers),
+            Applied::Moved {
+                from: "tcp://a:1".into()
+            }
+        );
+        assert_eq!(
+            down.apply(&mut servers),
+            Applied::Removed {
+                endpoint: "tcp://a:2".into()
+            }
+        );
+        assert_eq!(down.apply(&mut servers), Applied::Unchanged);
+        assert!(servers.is_empty());
+    }
 
     #[test]
     fn change_lines_round_trip() {

@@ -14,7 +14,6 @@
 //! watches from there. A put that does not change a server's endpoint (a server registering
 //! again with a new lease) is not reported: nothing changed for a client.
 
-use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -22,10 +21,8 @@ use etcd_client::{Client, EventType, GetOptions, WatchOptions};
 use tokio::sync::oneshot;
 
 use super::registry::{backoff, connect, retry_once, within, Registry, RegistryError};
-use super::{Change, PREFIX};
-
-/// The servers known right now: name → endpoint.
-pub type Servers = BTreeMap<String, String>;
+pub use super::Servers;
+use super::{Applied, Change, PREFIX};
 
 /// A running watch. Dropping it stops the background task.
 pub struct Watch {
@@ -105,8 +102,8 @@ impl Follower {
                 why = self.follow(&mut client, revision + 1) => why,
             };
             let Some(why) = why else { return }; // nobody listens any more
-            tracing::warn!(%why, registry = %self.endpoints.join(","),
-                "lost the registry watch; reading the registry again when it is back");
+            tracing::warn!(registry = %self.endpoints.join(","),
+                "lost the registry watch ({why}); reading the registry again when it is back");
             let mut pause = Duration::ZERO;
             loop {
                 pause = backoff(pause);
@@ -152,7 +149,12 @@ impl Follower {
             let reply = match stream.message().await {
                 Ok(Some(reply)) => reply,
                 Ok(None) => return Some("the watch stream ended".to_string()),
-                Err(e) => return Some(e.to_string()),
+                // What the transport says (`h2 protocol error: error reading a body…`) is for
+                // RUST_LOG=debug; for the student it is one fact.
+                Err(e) => {
+                    tracing::debug!(error = %e, "the watch stream failed");
+                    return Some("etcd closed the connection".to_string());
+                }
             };
             if reply.canceled() {
                 return Some(format!(
@@ -202,12 +204,7 @@ impl Follower {
 
     /// Passes a real change on (and only a real one); false when the receiver is gone.
     fn tell(&mut self, change: Change) -> bool {
-        let news = match &change {
-            Change::Up { name, endpoint } => {
-                self.known.insert(name.clone(), endpoint.clone()).as_ref() != Some(endpoint)
-            }
-            Change::Down { name } => self.known.remove(name).is_some(),
-        };
+        let news = change.apply(&mut self.known) != Applied::Unchanged;
         !news || self.tx.send(change).is_ok()
     }
 }

@@ -9,11 +9,20 @@ use amqp_fibonacci::{amqp_url, spawn_server, Function, RpcClient, TempQueue, ERR
 
 use super::{Chapter, Need};
 use crate::narrator::Narrator;
+use crate::recorder::{preview, Fate, Message};
+
+/// The diagram's lifelines.
+const CLIENT: &str = "amqp-rpc-client";
+const BROKER: &str = "RabbitMQ";
+const SERVER: &str = "amqp-rpc-server";
 
 pub const CHAPTER: Chapter = Chapter {
     name: "amqp",
+    number: "7",
+    krate: "amqp-fibonacci",
     title: "RPC over RabbitMQ (reply_to, correlation_id, fib)",
     needs: &[Need::Broker],
+    optional: &[],
     run,
 };
 
@@ -81,6 +90,32 @@ fn show(n: &mut Narrator, caption: &str, message: &Delivery) {
     );
 }
 
+/// One AMQP message as an arrow: its body, and the properties that matter for RPC.
+fn drawn(from: &str, to: &str, label: &str, message: &Delivery) -> Message {
+    let props = &message.properties;
+    let shown = |value: &Option<String>| value.clone().unwrap_or_else(|| "—".to_string());
+    Message::new(from, to, label, message.body.clone())
+        .field("body", preview(&message.body))
+        .field(
+            "exchange",
+            format!("{:?} (the default exchange)", message.exchange),
+        )
+        .field("routing_key", &message.routing_key)
+        .field("reply_to", shown(props.reply_to()))
+        .field("correlation_id", shown(props.correlation_id()))
+        .field(
+            "headers",
+            props
+                .headers()
+                .as_ref()
+                .map_or("— (none)".to_string(), |h| format!("{h:?}")),
+        )
+        .field(
+            "(bytes)",
+            "the message body; the AMQP frames around it are not captured",
+        )
+}
+
 fn run(n: &mut Narrator) -> anyhow::Result<()> {
     n.say(
         "Now client and server never meet: both talk to a broker (RabbitMQ, AMQP 0-9-1).\n\
@@ -89,6 +124,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          request at a time (prefetch 1), publishes fib(n) to reply_to with the same\n\
          correlation_id, and only then acks the request.",
     );
+    n.participants(&[CLIENT, BROKER, SERVER]);
     let url = amqp_url();
     let mut queues = TourQueues { names: Vec::new() };
     let served = queues.fresh("rpc_queue");
@@ -105,7 +141,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         &served,
         Function::Fib,
         Duration::ZERO,
-        Narrator::console_writer("amqp-rpc-server"),
+        n.console_writer("amqp-rpc-server"),
     );
     wait_for_consumers(&channel, &served, 1)?;
 
@@ -125,6 +161,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     let call = client.send("30")?;
     let request = get(&channel, &caught)?;
     show(n, "the request body: the decimal text of n", &request);
+    n.message(drawn(CLIENT, BROKER, "publish fib(30)", &request));
     anyhow::ensure!(request.body == b"30", "unexpected request body");
 
     n.step(
@@ -146,8 +183,11 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         "",
         Publish::with_properties(&request.body, served.clone(), forwarded),
     )?;
+    n.message(drawn(BROKER, SERVER, "deliver fib(30)", &request));
     let reply = get(&channel, &tap)?;
     show(n, "the reply body: the decimal text of fib(30)", &reply);
+    n.message(drawn(SERVER, BROKER, "publish 832040", &reply));
+    n.message(drawn(BROKER, CLIENT, "deliver 832040", &reply));
     anyhow::ensure!(
         reply.properties.correlation_id() == request.properties.correlation_id(),
         "the reply lost the correlation id"
@@ -186,6 +226,13 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     let lonely_channel = connection.open_channel(None)?;
     let mut lonely = RpcClient::new(&lonely_channel, &never)?;
     let no_queue = lonely.call("30", WAIT);
+    n.message(
+        Message::new(CLIENT, BROKER, "publish (no queue)", "30")
+            .field("mandatory", "true: the broker returns what it cannot route")
+            .fate(Fate::NeverAnswered(format!(
+                "no queue {never}: the broker returned the message, the client says so"
+            ))),
+    );
     drop(lonely);
     lonely_channel.close()?;
     let idle = queues.fresh("idle");
@@ -193,6 +240,11 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     let waiting_channel = connection.open_channel(None)?;
     let mut waiting = RpcClient::new(&waiting_channel, &idle)?;
     let no_consumer = waiting.call("30", Duration::from_millis(500));
+    n.message(
+        Message::new(CLIENT, BROKER, "publish (no consumer)", "30").fate(Fate::NeverAnswered(
+            format!("{idle} exists but nobody consumes it: the request waits there"),
+        )),
+    );
     drop(waiting);
     waiting_channel.close()?;
     let text = |r: &Result<String, amqp_fibonacci::CallError>| match r {
@@ -229,14 +281,14 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         &served,
         Function::Fib,
         delay,
-        Narrator::console_writer("server 1"),
+        n.console_writer("server 1"),
     );
     let two = spawn_server(
         &url,
         &served,
         Function::Fib,
         delay,
-        Narrator::console_writer("server 2"),
+        n.console_writer("server 2"),
     );
     wait_for_consumers(&channel, &served, 2)?;
     let bodies: Vec<String> = (10..20).map(|i| i.to_string()).collect();

@@ -8,11 +8,15 @@ use test_support::ServerThread;
 
 use super::{req_rep_envelope, stop, Chapter, Dump};
 use crate::narrator::Narrator;
+use crate::recorder::{preview, short, Message};
 
 pub const CHAPTER: Chapter = Chapter {
     name: "demo1",
+    number: "1",
+    krate: "demo1-reqrep",
     title: "request/reply (ZeroMQ REQ ⇄ REP)",
     needs: &[],
+    optional: &[],
     run,
 };
 
@@ -47,14 +51,15 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          A REQ socket is its mirror: send, then receive. The server echoes what it gets.",
     );
 
+    n.participants(&["demo1-client", "demo1-server"]);
     let context = zmq::Context::new();
     let server_socket = context.socket(zmq::REP)?;
     let endpoint = bind_ephemeral(&server_socket)?;
     n.step(&format!(
         "demo1-server binds a REP socket on {endpoint} (the tutorial uses port 5555)"
     ));
+    let mut console = n.console_writer("demo1-server");
     let server = ServerThread::spawn("demo1-server", move |shutdown| {
-        let mut console = Narrator::console_writer("demo1-server");
         if let Err(e) = demo1_reqrep::serve(&server_socket, &mut console, &shutdown) {
             eprintln!("demo1-server stopped: {e}");
         }
@@ -69,8 +74,20 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         dump.show(n);
     }
     client.send(greeting, 0)?;
+    n.message(Message::req_rep(
+        "demo1-client",
+        "demo1-server",
+        preview(greeting),
+        &[greeting],
+    ));
 
     let reply = recv_timeout(&client, WAIT)?.context("no reply from demo1-server")?;
+    n.message(Message::req_rep(
+        "demo1-server",
+        "demo1-client",
+        preview(&reply),
+        &[&reply],
+    ));
     for dump in reply_dumps(&reply) {
         dump.show(n);
     }
@@ -82,6 +99,12 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
 
     n.question("What if the client sends twice without waiting for the answer?");
     client.send("first".as_bytes(), 0)?;
+    n.message(Message::req_rep(
+        "demo1-client",
+        "demo1-server",
+        "\"first\"",
+        &[b"first"],
+    ));
     let second = client.send("second".as_bytes(), 0);
     n.answer(&format!(
         "The second send fails at once: {}.\n\
@@ -92,13 +115,32 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         }
     ));
     anyhow::ensure!(second.is_err(), "REQ accepted two sends in a row");
-    recv_timeout(&client, WAIT)?.context("no reply to `first`")?;
+    let first = recv_timeout(&client, WAIT)?.context("no reply to `first`")?;
+    n.message(Message::req_rep(
+        "demo1-server",
+        "demo1-client",
+        preview(&first),
+        &[&first],
+    ));
 
     n.question("And bad input — several frames where the echo server expects one?");
     n.step("the client sends one message of three frames: [\"a\", \"b\", \"c\"]");
     client.send_multipart(["a", "b", "c"], 0)?;
+    n.message(Message::req_rep(
+        "demo1-client",
+        "demo1-server",
+        "[\"a\", \"b\", \"c\"]",
+        &[b"a", b"b", b"c"],
+    ));
     let frames =
         recv_multipart_timeout(&client, WAIT)?.context("no reply to a multipart request")?;
+    let bodies: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+    n.message(Message::req_rep(
+        "demo1-server",
+        "demo1-client",
+        short(&String::from_utf8_lossy(&frames.concat())),
+        &bodies,
+    ));
     let reply = String::from_utf8_lossy(&frames.concat()).into_owned();
     n.console("demo1-client", &format!("Get back message: {reply}"));
     n.answer(

@@ -8,11 +8,15 @@ use test_support::ServerThread;
 
 use super::{stop, Chapter, Dump, Need};
 use crate::narrator::Narrator;
+use crate::recorder::{preview, Message};
 
 pub const CHAPTER: Chapter = Chapter {
     name: "demo2",
+    number: "2",
+    krate: "demo2-polyglot",
     title: "polyglot request/reply, and a server that starts after the client",
     needs: &[Need::Python, Need::Php],
+    optional: &[],
     run,
 };
 
@@ -32,6 +36,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     );
     n.question("What happens if the server comes up after the request was already sent?");
 
+    n.participants(&["demo2-client", "demo2-server"]);
     let endpoint = test_support::free_endpoint();
     let context = zmq::Context::new();
     let client = context.socket(zmq::REQ)?;
@@ -43,6 +48,21 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     n.step("it sends `hello` anyway: send() returns at once, the message waits inside the socket");
     client.send(demo2_polyglot::MESSAGE.as_bytes(), 0)?;
     request_dump().show(n);
+    n.message(
+        Message::req_rep(
+            "demo2-client",
+            "demo2-server",
+            preview(demo2_polyglot::MESSAGE.as_bytes()),
+            &[demo2_polyglot::MESSAGE.as_bytes()],
+        )
+        .field(
+            "(queued)",
+            format!(
+                "sent before demo2-server existed: it waited {} ms in the client's socket",
+                HEAD_START.as_millis()
+            ),
+        ),
+    );
 
     let started = Instant::now();
     let early = recv_timeout(&client, HEAD_START)?;
@@ -55,8 +75,8 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     n.step(&format!("demo2-server binds {endpoint} now"));
     let server_socket = context.socket(zmq::REP)?;
     server_socket.bind(&endpoint)?;
+    let mut console = n.console_writer("demo2-server");
     let server = ServerThread::spawn("demo2-server", move |shutdown| {
-        let mut console = Narrator::console_writer("demo2-server");
         if let Err(e) = demo1_reqrep::serve(&server_socket, &mut console, &shutdown) {
             eprintln!("demo2-server stopped: {e}");
         }
@@ -64,6 +84,12 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
 
     let reply = recv_timeout(&client, Duration::from_secs(10))?
         .context("the queued request was never answered")?;
+    n.message(Message::req_rep(
+        "demo2-server",
+        "demo2-client",
+        preview(&reply),
+        &[&reply],
+    ));
     n.console(
         "demo2-client",
         &format!("Get back message: {}", String::from_utf8_lossy(&reply)),
@@ -92,6 +118,17 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         let lines = done.success().map_err(anyhow::Error::msg)?;
         for line in &lines {
             n.console(&who, line);
+            // The peer's bytes, as it reports them: it printed the echo of what it sent.
+            if let Some(echo) = line.strip_prefix("Get back message: ") {
+                for (from, to) in [(who.as_str(), "demo2-server"), ("demo2-server", &who)] {
+                    n.message(Message::req_rep(
+                        from,
+                        to,
+                        preview(echo.as_bytes()),
+                        &[echo.as_bytes()],
+                    ));
+                }
+            }
         }
     }
     n.say("Same bytes on the wire, whatever the language: every pairing works.");

@@ -9,11 +9,15 @@ use demo3_pubsub_pushpull::now_text;
 
 use super::{zmtp_message, Chapter, Dump};
 use crate::narrator::Narrator;
+use crate::recorder::{short, Fate, Message};
 
 pub const CHAPTER: Chapter = Chapter {
     name: "demo3",
+    number: "3",
+    krate: "demo3-pubsub-pushpull",
     title: "publish/subscribe and push/pull",
     needs: &[],
+    optional: &[],
     run,
 };
 
@@ -41,6 +45,7 @@ fn pub_sub(n: &mut Narrator) -> anyhow::Result<()> {
         "PUB/SUB: the producer publishes the date once a second; every connected consumer\n\
          gets a copy. Nobody answers: it is a broadcast, not a request.",
     );
+    n.participants(&["demo3-producer", "demo3-consumer"]);
     let context = zmq::Context::new();
     let producer = context.socket(zmq::PUB)?;
     let endpoint = bind_ephemeral(&producer)?;
@@ -50,10 +55,12 @@ fn pub_sub(n: &mut Narrator) -> anyhow::Result<()> {
     let consumer = context.socket(zmq::SUB)?;
     consumer.connect(&endpoint)?;
     consumer.set_subscribe(b"")?;
+    let mut published = Vec::new();
     for i in 1..=5 {
         let message = format!("#{i} {}", now_text());
         producer.send(message.as_bytes(), 0)?;
         n.console("demo3-producer", &message);
+        published.push(message);
         thread::sleep(Duration::from_millis(100));
     }
     let mut got = Vec::new();
@@ -61,6 +68,23 @@ fn pub_sub(n: &mut Narrator) -> anyhow::Result<()> {
         let text = String::from_utf8_lossy(&frame).into_owned();
         n.console("demo3-consumer", &format!("Get date: {text}"));
         got.push(text);
+    }
+    for message in &published {
+        let label = short(message.split(' ').next().unwrap_or(message));
+        let drawn = Message::zmq(
+            "demo3-producer",
+            "demo3-consumer",
+            label,
+            &[message.as_bytes()],
+        );
+        n.message(if got.contains(message) {
+            drawn
+        } else {
+            drawn.fate(Fate::Lost(
+                "published before the subscription reached the PUB socket: dropped (the slow joiner)"
+                    .to_string(),
+            ))
+        });
     }
     anyhow::ensure!(!got.is_empty(), "the consumer got nothing at all");
     if let Some(first) = got.first() {
@@ -87,11 +111,20 @@ fn pub_sub(n: &mut Narrator) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `N` of a message `#N <date>`.
+fn number(message: &str) -> usize {
+    message
+        .strip_prefix('#')
+        .and_then(|rest| rest.split(' ').next()?.parse().ok())
+        .unwrap_or(usize::MAX)
+}
+
 fn push_pull(n: &mut Narrator) -> anyhow::Result<()> {
     n.say(
         "\nPUSH/PULL: the pusher hands out work; each message goes to exactly one puller.\n\
          The tutorial's pullers are slow (2 s per message); the tour's work 100 ms.",
     );
+    n.participants(&["demo3-push", "worker A", "worker B"]);
     let context = zmq::Context::new();
     let pusher = context.socket(zmq::PUSH)?;
     let endpoint = bind_ephemeral(&pusher)?;
@@ -127,9 +160,22 @@ fn push_pull(n: &mut Narrator) -> anyhow::Result<()> {
         n.console("demo3-push", &format!("Now is {message}"));
     }
     let mut shares = [0, 0];
+    let mut dealt = Vec::new();
     for (name, message) in rx.iter().take(6) {
         shares[usize::from(name == "worker B")] += 1;
         n.console(name, &format!("Get back message {message}"));
+        dealt.push((name, message));
+    }
+    // Drawn in the order the pusher sent them (the workers' threads print in any order).
+    dealt.sort_by_key(|(_, message)| number(message));
+    for (name, message) in &dealt {
+        let label = short(message.split(' ').next().unwrap_or(message));
+        n.message(Message::zmq(
+            "demo3-push",
+            *name,
+            label,
+            &[message.as_bytes()],
+        ));
     }
     for worker in workers {
         let _ = worker.join();

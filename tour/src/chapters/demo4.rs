@@ -7,21 +7,26 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout};
+use demo4_multi_reply::discovery::follow::Follower;
 use demo4_multi_reply::discovery::local_etcd::LocalEtcd;
 use demo4_multi_reply::discovery::register::Registration;
 use demo4_multi_reply::discovery::render::Render;
-use demo4_multi_reply::discovery::watch::Servers;
-use demo4_multi_reply::discovery::{self, events, Change, Registry};
+use demo4_multi_reply::discovery::watcher::Watcher;
+use demo4_multi_reply::discovery::{self, events, Change, Registry, Servers};
 use demo4_multi_reply::{frames_repr, LazyPirate, GREETING};
 use test_support::ServerThread;
 
-use super::{req_rep_envelope, stop, Chapter, Dump};
-use crate::narrator::Narrator;
+use super::{req_rep_envelope, stop, Chapter, Dump, Need};
+use crate::narrator::{ConsoleWriter, Narrator};
+use crate::recorder::{preview, short, Fate, Message};
 
 pub const CHAPTER: Chapter = Chapter {
     name: "demo4",
+    number: "4",
+    krate: "demo4-multi-reply",
     title: "one client, several servers (round-robin, Lazy Pirate)",
     needs: &[],
+    optional: &[Need::Etcd],
     run,
 };
 
@@ -62,6 +67,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          the requests go round-robin, so the replies cycle through the names.",
     );
 
+    n.participants(&["demo4-client", WHO[0], WHO[1], WHO[2], "plain REQ"]);
     let context = zmq::Context::new();
     let mut servers = Vec::new();
     let mut endpoints = Vec::new();
@@ -70,8 +76,8 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         let socket = context.socket(zmq::REP)?;
         let endpoint = bind_ephemeral(&socket)?;
         n.field(&format!("--name {name}"), &endpoint);
+        let mut console = n.console_writer(who);
         servers.push(Some(ServerThread::spawn(who, move |shutdown| {
-            let mut console = Narrator::console_writer(who);
             if let Err(e) = demo4_multi_reply::serve(&socket, name, &mut console, &shutdown) {
                 eprintln!("{who} stopped: {e}");
             }
@@ -84,10 +90,17 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         dump.show(n);
     }
     let mut client = LazyPirate::connect(&context, &endpoints, TIMEOUT, RETRIES)?;
-    let mut notices = Narrator::console_writer("demo4-client");
+    let mut notices = Notices::new(n);
+    let who_at = |endpoint: &str| {
+        endpoints
+            .iter()
+            .position(|e| e == endpoint)
+            .map_or(endpoint.to_string(), |i| WHO[i].to_string())
+    };
     let mut seen = Vec::new();
     for _ in 0..6 {
         let reply = client.request(&[GREETING], &mut notices)?;
+        notices.record(n, &reply, who_at);
         n.console("demo4-client", &frames_repr(&reply.frames));
         seen.push(reply.frames.concat());
     }
@@ -113,8 +126,34 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     for _ in 0..NAMES.len() {
         plain.send(GREETING, 0)?;
         match recv_multipart_timeout(&plain, Duration::from_secs(1))? {
-            Some(frames) => n.console("plain REQ", &frames_repr(&frames)),
+            Some(frames) => {
+                let name = String::from_utf8_lossy(&frames.concat()).into_owned();
+                let who = format!("server {name}");
+                n.message(Message::req_rep(
+                    "plain REQ",
+                    &who,
+                    preview(GREETING),
+                    &[GREETING],
+                ));
+                let bodies: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+                n.message(Message::req_rep(
+                    &who,
+                    "plain REQ",
+                    preview(name.as_bytes()),
+                    &bodies,
+                ));
+                n.console("plain REQ", &frames_repr(&frames));
+            }
             None => {
+                n.message(
+                    Message::req_rep("plain REQ", WHO[1], preview(GREETING), &[GREETING]).fate(
+                        Fate::NeverAnswered(
+                            "queued for bob's address, which nobody serves: ZeroMQ keeps it to \
+                             deliver later, and a plain recv() waits for ever"
+                                .to_string(),
+                        ),
+                    ),
+                );
                 n.console("plain REQ", "… (no reply: this request went to bob)");
                 stuck = true;
                 break;
@@ -138,6 +177,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     let mut answered = Vec::new();
     for _ in 0..4 {
         let reply = client.request(&[GREETING], &mut notices)?;
+        notices.record(n, &reply, who_at);
         n.console("demo4-client", &frames_repr(&reply.frames));
         answered.push(reply.frames.concat());
     }
@@ -186,8 +226,11 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
         "alice, bob and carol start with --register: key /rpc/demo4/<name> = endpoint, lease 3 s",
     );
     let mut live = Vec::new();
+    n.participants(&["etcd", "demo4-watch", SUBSCRIBER, "config/rpc.php"]);
     for (name, who) in LIVE {
-        live.push(Some(LiveServer::start(context, &registry, name, who)?));
+        let server = LiveServer::start(n, context, &registry, name, who)?;
+        server.record(n);
+        live.push(Some(server));
     }
     for server in live.iter().flatten() {
         n.console(
@@ -211,61 +254,73 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
     let publish = publisher.endpoint()?;
     let subscription = events::subscribe(context, &publish)?;
     let (mut listed, watch) = registry.watch()?;
-    render.write(&listed)?;
+    record_read(n, "demo4-watch", &listed);
     n.step(&format!(
         "demo4-watch renders config/rpc.php and publishes the changes on {publish}"
     ));
+    // demo4-watch's own loop (discovery::watcher), its lines into the narration.
+    let watcher = Watcher {
+        publisher,
+        renders: vec![render],
+        republish: events::REPUBLISH,
+    };
+    let mut lines = WatchLines {
+        console: n.console_writer("demo4-watch"),
+        recorder: n.share(),
+        partial: String::new(),
+        following: false,
+    };
+    watcher.start(&listed, &mut lines)?;
+    lines.following = true;
     show_config(n, &config)?;
     let watcher = ServerThread::spawn("demo4-watch", move |shutdown| {
-        // The whole list again every second: the subscriber below joins late (slow joiner).
-        let mut published = Instant::now() - events::REPUBLISH;
-        while !shutdown.load(Ordering::Relaxed) {
-            if published.elapsed() >= events::REPUBLISH {
-                let _ = publisher.snapshot(&listed);
-                published = Instant::now();
-            }
-            let Ok(change) = watch.changes.recv_timeout(Duration::from_millis(100)) else {
-                continue;
-            };
-            match &change {
-                Change::Up { name, endpoint } => listed.insert(name.clone(), endpoint.clone()),
-                Change::Down { name } => listed.remove(name),
-            };
-            let _ = publisher.change(&change);
-            let _ = render.write(&listed);
+        if let Err(e) = watcher.follow(&mut listed, &watch.changes, &shutdown, &mut lines, || {}) {
+            eprintln!("demo4-watch stopped: {e:#}");
         }
     });
+    let mut console = n.console_writer(SUBSCRIBER);
+    let mut recorder = n.share();
     let subscriber = ServerThread::spawn("demo4-client --subscribe", move |shutdown| {
-        let mut console = Narrator::console_writer("SUB (demo4-client --subscribe)");
         while !shutdown.load(Ordering::Relaxed) {
             if let Ok(change) = subscription
                 .changes
                 .recv_timeout(Duration::from_millis(100))
             {
-                let _ = writeln!(console, "{}", change.line());
+                let line = change.line();
+                recorder.message(Message::zmq(
+                    "demo4-watch",
+                    SUBSCRIBER,
+                    short(&line),
+                    &[line.as_bytes()],
+                ));
+                let _ = writeln!(console, "{line}");
             }
         }
     });
 
     n.step("demo4-client --discover: reads the registry, then watches it from that revision");
     let (servers, changes) = registry.watch()?;
-    let mut client = Follower::new(context, servers)?;
-    for (name, endpoint) in &client.names {
-        n.console("demo4-client", &format!("joined {name} {endpoint}"));
-    }
+    record_read(n, "demo4-client", &servers);
+    // discovery::follow's client, one request at a time so the tour can act in between.
+    let mut client = Follower::new(
+        context,
+        servers,
+        TIMEOUT * 10,
+        RETRIES,
+        &mut n.console_writer("demo4-client"),
+    )?;
+    let mut notices = Notices::new(n);
+    let changes = &changes.changes;
     for _ in 0..3 {
-        client.request(n, &changes.changes)?;
+        ask(n, &mut client, &mut notices, changes)?;
     }
 
     n.step("A fourth laptop joins: dave starts with --register");
-    live.push(Some(LiveServer::start(
-        context,
-        &registry,
-        "dave",
-        "server dave",
-    )?));
+    let dave = LiveServer::start(n, context, &registry, "dave", "server dave")?;
+    dave.record(n);
+    live.push(Some(dave));
     let deadline = Instant::now() + Duration::from_secs(5);
-    while client.request(n, &changes.changes)? != "dave" {
+    while ask(n, &mut client, &mut notices, changes)? != "dave" {
         anyhow::ensure!(
             Instant::now() < deadline,
             "dave got no request within 5 s of registering"
@@ -278,12 +333,12 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
     let killed = Instant::now();
     carol.crash()?;
     let deadline = killed + Duration::from_secs(6);
-    while client.names.contains_key("carol") {
+    while client.servers().contains_key("carol") {
         anyhow::ensure!(
             Instant::now() < deadline,
             "carol still listed 6 s after the crash"
         );
-        client.request(n, &changes.changes)?;
+        ask(n, &mut client, &mut notices, changes)?;
         std::thread::sleep(Duration::from_millis(300)); // the client's --interval
     }
     n.say(&format!(
@@ -292,12 +347,13 @@ fn live_discovery(n: &mut Narrator, context: &zmq::Context) -> anyhow::Result<()
         killed.elapsed().as_secs_f64()
     ));
     for _ in 0..3 {
-        client.request(n, &changes.changes)?;
+        ask(n, &mut client, &mut notices, changes)?;
     }
     stop(subscriber)?;
     stop(watcher)?;
     n.step("config/rpc.php now (rewritten atomically on every change: dave in, carol out)");
     show_config(n, &config)?;
+    php_reads_the_config(n, &config)?;
     n.answer(
         "The registry is the one live list: servers write themselves into it under a lease (the\n\
          lease is the health check), clients read it and watch it, and a watcher republishes every\n\
@@ -317,6 +373,56 @@ const LIVE: [(&str, &str); 3] = [
     ("carol", "server carol"),
 ];
 
+/// The application side, live: the PHP client reads the rendered config/rpc.php before each
+/// request and goes round-robin over what it lists. Skipped, saying so, without php.
+fn php_reads_the_config(n: &mut Narrator, config: &std::path::Path) -> anyhow::Result<()> {
+    n.step("peers/client.php, the PHP application, reads config/rpc.php before every request");
+    if let Some(missing) = Need::Php.missing() {
+        n.say(&format!("(skipped: {missing})"));
+        return Ok(());
+    }
+    let root = test_support::workspace_root();
+    let mut cmd = test_support::peer_command(
+        &root.join("demo4-multi-reply").to_string_lossy(),
+        test_support::Lang::Php,
+        "peers/client.php",
+    )
+    .ok_or_else(|| anyhow::anyhow!("php is missing"))?;
+    let done = test_support::run(
+        "peers/client.php",
+        cmd.env("RPC_CONFIG", config)
+            .env("ZMQ_REQUESTS", "3")
+            .env("INTERVAL_MS", "1"),
+        Duration::from_secs(20),
+    );
+    let lines = done.success().map_err(anyhow::Error::msg)?;
+    for line in &lines {
+        n.console(PHP, line);
+        // Its bytes as it reports them: the request is always `hello`, the reply the name.
+        if let Some(name) = line.strip_prefix("[b'").and_then(|l| l.strip_suffix("']")) {
+            let who = format!("server {name}");
+            n.message(Message::req_rep(PHP, &who, preview(GREETING), &[GREETING]));
+            n.message(Message::req_rep(
+                &who,
+                PHP,
+                preview(name.as_bytes()),
+                &[name.as_bytes()],
+            ));
+        }
+    }
+    anyhow::ensure!(
+        lines.len() == 3 && !lines.iter().any(|l| l.contains("carol")),
+        "client.php should get three replies, none from carol: {lines:?}"
+    );
+    n.say(
+        "Three replies from the servers the file lists now; carol, gone from it, is never asked.",
+    );
+    Ok(())
+}
+
+/// The PHP application's lifeline.
+const PHP: &str = "php client.php";
+
 fn show_config(n: &mut Narrator, config: &std::path::Path) -> anyhow::Result<()> {
     for line in std::fs::read_to_string(config)?.lines() {
         n.console("config/rpc.php", line);
@@ -335,6 +441,7 @@ struct LiveServer {
 
 impl LiveServer {
     fn start(
+        n: &Narrator,
         context: &zmq::Context,
         registry: &Registry,
         name: &'static str,
@@ -344,8 +451,8 @@ impl LiveServer {
         socket.set_linger(0)?;
         let endpoint = bind_ephemeral(&socket)?;
         let registration = registry.register(name, &endpoint, discovery::DEFAULT_TTL)?;
+        let mut console = n.console_writer(who);
         let thread = ServerThread::spawn(who, move |shutdown| {
-            let mut console = Narrator::console_writer(who);
             if let Err(e) = demo4_multi_reply::serve(&socket, name, &mut console, &shutdown) {
                 eprintln!("{who} stopped: {e}");
             }
@@ -357,6 +464,32 @@ impl LiveServer {
             thread,
             registration,
         })
+    }
+
+    /// Draws its registration: a put of its key under its lease.
+    fn record(&self, n: &mut Narrator) {
+        let key = discovery::key(self.name);
+        n.message(
+            Message::new(
+                self.who,
+                "etcd",
+                format!("PUT {key}"),
+                self.endpoint.as_bytes(),
+            )
+            .field("key", key)
+            .field("value", &self.endpoint)
+            .field(
+                "lease",
+                format!(
+                    "{} s, kept alive while the server runs",
+                    discovery::DEFAULT_TTL.as_secs()
+                ),
+            )
+            .field(
+                "(bytes)",
+                "the value as stored; the gRPC call around it is not captured",
+            ),
+        );
     }
 
     /// Ctrl-C: the loop stops, the lease is revoked.
@@ -374,56 +507,232 @@ impl LiveServer {
     }
 }
 
-/// demo4-client --discover, narrated: the Lazy Pirate plus the live list.
-struct Follower {
-    pirate: LazyPirate,
-    names: Servers,
+/// Who reads the events of demo4-watch's PUB socket, as the console tags it.
+const SUBSCRIBER: &str = "SUB (demo4-client --subscribe)";
+
+/// Draws a read of the registry: the prefix asked for, the list that came back.
+fn record_read(n: &mut Narrator, who: &str, servers: &Servers) {
+    let prefix = discovery::key("");
+    n.message(
+        Message::new(who, "etcd", format!("GET {prefix}*"), prefix.as_bytes()).field(
+            "range",
+            format!("every key under {prefix}, then a watch from that revision"),
+        ),
+    );
+    let listed: String = servers
+        .iter()
+        .map(|(name, endpoint)| format!("{} = {endpoint}\n", discovery::key(name)))
+        .collect();
+    let mut reply = Message::new(
+        "etcd",
+        who,
+        format!("{} servers", servers.len()),
+        listed.as_bytes(),
+    );
+    for (name, endpoint) in servers {
+        reply = reply.field(discovery::key(name), endpoint);
+    }
+    n.message(reply.field(
+        "(bytes)",
+        "the keys and values; the gRPC frames are not captured",
+    ));
 }
 
-impl Follower {
-    fn new(context: &zmq::Context, servers: Servers) -> anyhow::Result<Follower> {
-        let endpoints: Vec<String> = servers.values().cloned().collect();
-        Ok(Follower {
-            pirate: LazyPirate::connect(context, &endpoints, TIMEOUT * 10, RETRIES)?,
-            names: servers,
-        })
-    }
+/// Draws one event of a registry watch as `who` receives it.
+fn etcd_event(who: &str, change: &Change) -> Message {
+    let line = change.line();
+    let what = match change {
+        Change::Up { .. } => "a put: a server registered (or moved)",
+        Change::Down { .. } => "a delete: the key was revoked, or its lease ran out",
+    };
+    Message::new("etcd", who, short(&line), line.as_bytes())
+        .field("watch event", what)
+        .field(
+            "(bytes)",
+            "the change as demo4 reads it; the gRPC frames are not captured",
+        )
+}
 
-    fn apply(&mut self, n: &mut Narrator, change: Change) -> anyhow::Result<()> {
-        match change {
-            Change::Up { name, endpoint } => {
-                self.pirate.add(&endpoint)?;
-                n.console("demo4-client", &format!("joined {name} {endpoint}"));
-                self.names.insert(name, endpoint);
-            }
-            Change::Down { name } => {
-                if let Some(endpoint) = self.names.remove(&name) {
-                    self.pirate.remove(&endpoint);
-                    n.console("demo4-client", &format!("left {name}"));
+/// Draws demo4-watch writing the rendered config/rpc.php.
+fn record_render(n: &mut Narrator, config: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read(config)?;
+    let servers = String::from_utf8_lossy(&text).matches("tcp://").count();
+    n.message(
+        Message::new(
+            "demo4-watch",
+            "config/rpc.php",
+            format!("render ({servers} servers)"),
+            text,
+        )
+        .field(
+            "file",
+            "rewritten atomically: a temporary file, then rename",
+        ),
+    );
+    Ok(())
+}
+
+/// demo4-watch's lines (discovery::watcher writes them) on its console, and as data: after the
+/// start, every `up`/`down` line is a registry event it received, every `rendered` line a write
+/// of config/rpc.php.
+struct WatchLines {
+    console: ConsoleWriter,
+    recorder: Narrator,
+    partial: String,
+    following: bool,
+}
+
+impl Write for WatchLines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.console.write_all(buf)?;
+        self.partial.push_str(&String::from_utf8_lossy(buf));
+        while let Some(end) = self.partial.find('\n') {
+            let line: String = self.partial.drain(..=end).collect();
+            if let Some(rest) = line.strip_prefix("rendered ") {
+                let dest = rest.rsplit_once(" (").map_or(rest, |(dest, _)| dest);
+                let _ = record_render(&mut self.recorder, std::path::Path::new(dest));
+            } else if let Some(change) = Change::parse(line.trim_end()) {
+                if self.following {
+                    self.recorder.message(etcd_event("demo4-watch", &change));
                 }
             }
         }
-        Ok(())
+        Ok(buf.len())
     }
 
-    /// Applies the changes that came, sends one request (giving up on a server the moment it
-    /// is no longer listed) and returns who answered.
-    fn request(&mut self, n: &mut Narrator, changes: &Receiver<Change>) -> anyhow::Result<String> {
-        for change in changes.try_iter().collect::<Vec<_>>() {
-            self.apply(n, change)?;
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One request of demo4-client --discover, drawn: returns who answered.
+fn ask(
+    n: &mut Narrator,
+    client: &mut Follower,
+    notices: &mut Notices,
+    changes: &Receiver<Change>,
+) -> anyhow::Result<String> {
+    let before = client.servers().clone();
+    let reply = client.request(&[GREETING], changes, notices)?;
+    let after = client.servers().clone();
+    let who_at = |endpoint: &str| {
+        before
+            .iter()
+            .chain(&after)
+            .find(|(_, e)| *e == endpoint)
+            .map_or(endpoint.to_string(), |(name, _)| format!("server {name}"))
+    };
+    notices.record(n, &reply, who_at);
+    n.console("demo4-client", &frames_repr(&reply.frames));
+    Ok(String::from_utf8_lossy(&reply.frames.concat()).into_owned())
+}
+
+/// What the client's notices told, in order.
+enum Noted {
+    /// A try that got no reply, and why.
+    Unanswered(String, String),
+    /// A change of the list it applied (`joined …` / `left …`), an event from the registry.
+    Change(Change),
+}
+
+/// The client's notices (the Lazy Pirate's, discovery::follow's) on its console, and as data:
+/// every try that got no reply and every change it applied, so the diagram draws them.
+struct Notices {
+    console: ConsoleWriter,
+    partial: String,
+    noted: Vec<Noted>,
+}
+
+impl Notices {
+    fn new(n: &Narrator) -> Notices {
+        Notices {
+            console: n.console_writer("demo4-client"),
+            partial: String::new(),
+            noted: Vec::new(),
         }
-        let mut pending = Vec::new();
-        let names = self.names.clone();
-        let mut notices = Narrator::console_writer("demo4-client");
-        let reply = self.pirate.request_while(&[GREETING], &mut notices, |endpoint| {
-            pending.extend(changes.try_iter());
-            let gone = pending.iter().any(|c| matches!(c, Change::Down { name } if names.get(name).is_some_and(|e| e == endpoint)));
-            !gone
-        })?;
-        for change in pending {
-            self.apply(n, change)?;
+    }
+
+    /// Draws what was noted, then the request that was answered and its reply.
+    fn record(
+        &mut self,
+        n: &mut Narrator,
+        reply: &demo4_multi_reply::Reply,
+        who_at: impl Fn(&str) -> String,
+    ) {
+        for noted in self.noted.drain(..) {
+            match noted {
+                Noted::Unanswered(endpoint, why) => n.message(
+                    Message::req_rep(
+                        "demo4-client",
+                        who_at(&endpoint),
+                        preview(GREETING),
+                        &[GREETING],
+                    )
+                    .fate(Fate::NeverAnswered(why)),
+                ),
+                Noted::Change(change) => n.message(etcd_event("demo4-client", &change)),
+            }
         }
-        n.console("demo4-client", &frames_repr(&reply.frames));
-        Ok(String::from_utf8_lossy(&reply.frames.concat()).into_owned())
+        let who = who_at(&reply.endpoint);
+        n.message(Message::req_rep(
+            "demo4-client",
+            &who,
+            preview(GREETING),
+            &[GREETING],
+        ));
+        let bodies: Vec<&[u8]> = reply.frames.iter().map(Vec::as_slice).collect();
+        n.message(Message::req_rep(
+            &who,
+            "demo4-client",
+            preview(&reply.frames.concat()),
+            &bodies,
+        ));
+    }
+
+    /// What one line of the client's notices says, if the diagram draws it.
+    fn parse(line: &str) -> Option<Noted> {
+        let first = |rest: &str| rest.split_whitespace().next().map(str::to_string);
+        let unanswered =
+            |rest: &str, why: &str| Some(Noted::Unanswered(first(rest)?, why.to_string()));
+        if let Some(rest) = line.strip_prefix("W: no reply from ") {
+            unanswered(rest, "no reply in time: the client closed the socket (linger 0, the request is dropped) and tries again")
+        } else if let Some(rest) = line.strip_prefix("E: ") {
+            unanswered(
+                rest,
+                "no reply to the last try: the client gives up on this server and asks the next",
+            )
+        } else if let Some(rest) = line.strip_prefix("W: ") {
+            unanswered(
+                rest,
+                "the server left the registry while the client waited: it asks the next one",
+            )
+        } else if let Some(rest) = line.strip_prefix("joined ") {
+            let (name, endpoint) = rest.split_once(' ')?;
+            Some(Noted::Change(Change::Up {
+                name: name.to_string(),
+                endpoint: endpoint.to_string(),
+            }))
+        } else {
+            let name = line.strip_prefix("left ")?;
+            Some(Noted::Change(Change::Down {
+                name: name.to_string(),
+            }))
+        }
+    }
+}
+
+impl Write for Notices {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.console.write_all(buf)?;
+        self.partial.push_str(&String::from_utf8_lossy(buf));
+        while let Some(end) = self.partial.find('\n') {
+            let line: String = self.partial.drain(..=end).collect();
+            self.noted.extend(Notices::parse(line.trim_end()));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

@@ -9,13 +9,20 @@ use test_support::ServerThread;
 
 use super::{stop, Chapter, Dump};
 use crate::narrator::Narrator;
+use crate::recorder::{short, Message};
 
 pub const CHAPTER: Chapter = Chapter {
     name: "demo5",
+    number: "5",
+    krate: "demo5-msgpack",
     title: "MessagePack over request/reply (the server reverses an array)",
     needs: &[],
+    optional: &[],
     run,
 };
+
+/// The diagram's two lifelines.
+const PAIR: (&str, &str) = ("demo5-client", "demo5-server");
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -50,6 +57,30 @@ pub(super) fn request_dump() -> Dump {
     )
 }
 
+/// The label of a MessagePack message's arrow: its value, short.
+pub(super) fn label(bytes: &[u8]) -> String {
+    decode(bytes).map_or_else(
+        |_| "(not MessagePack)".to_string(),
+        |v| short(&v.to_string()),
+    )
+}
+
+/// [`ask`], drawn: the request from `from` to `to` and the reply back, with their MessagePack
+/// breakdown. `what` labels the request (its decoded value when `None`).
+pub(super) fn call(
+    n: &mut Narrator,
+    client: &zmq::Socket,
+    (from, to): (&str, &str),
+    what: Option<&str>,
+    request: &[u8],
+) -> anyhow::Result<Vec<u8>> {
+    let shown = what.map_or_else(|| label(request), short);
+    n.message(Message::req_rep(from, to, shown, &[request]).msgpack(request));
+    let reply = ask(client, request)?;
+    n.message(Message::req_rep(to, from, label(&reply), &[&reply]).msgpack(&reply));
+    Ok(reply)
+}
+
 /// Sends one request and returns the reply bytes (bounded wait).
 pub(super) fn ask(client: &zmq::Socket, request: &[u8]) -> anyhow::Result<Vec<u8>> {
     client.send(request, 0)?;
@@ -64,14 +95,15 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          ZeroMQ carries the bytes in one frame and does not care what they mean.",
     );
 
+    n.participants(&[PAIR.0, PAIR.1]);
     let context = zmq::Context::new();
     let server_socket = context.socket(zmq::REP)?;
     let endpoint = bind_ephemeral(&server_socket)?;
     n.step(&format!(
         "demo5-server binds a REP socket on {endpoint} (the tutorial uses port 5555)"
     ));
+    let mut console = n.console_writer("demo5-server");
     let server = ServerThread::spawn("demo5-server", move |shutdown| {
-        let mut console = Narrator::console_writer("demo5-server");
         if let Err(e) = demo5_msgpack::serve(&server_socket, &mut console, &shutdown) {
             eprintln!("demo5-server stopped: {e}");
         }
@@ -86,7 +118,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         bytes: request,
     } = request_dump();
     show_msgpack(n, &caption, &request);
-    let reply = ask(&client, &request)?;
+    let reply = call(n, &client, PAIR, None, &request)?;
     show_msgpack(n, "the reply: the same array, reversed", &reply);
     let value = decode(&reply)?;
     n.console("demo5-client", &value.to_string());
@@ -108,7 +140,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         )]),
         Value::from(-2.5),
     ]);
-    let reply = ask(&client, &encode(&mixed))?;
+    let reply = call(n, &client, PAIR, None, &encode(&mixed))?;
     show_msgpack(n, "reply to [1, {\"k\": [true, nil]}, -2.5]", &reply);
     n.answer(&format!(
         "No: any array is reversed, whatever it holds — {}. The server decodes into\n\
@@ -130,7 +162,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     ] {
         n.step(&format!("a client sends {what}"));
         n.wire("request", &bad);
-        let reply = ask(&client, &bad)?;
+        let reply = call(n, &client, PAIR, Some(what), &bad)?;
         show_msgpack(n, "reply: a map with one key, \"error\"", &reply);
         let reply = decode(&reply)?;
         anyhow::ensure!(
@@ -138,7 +170,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
             "expected an error reply, got {reply}"
         );
     }
-    let again = ask(&client, &request)?;
+    let again = call(n, &client, PAIR, None, &request)?;
     anyhow::ensure!(
         again == demo5_msgpack::request_bytes(&["world", "hello"]),
         "server broken"

@@ -5,16 +5,32 @@ use demo5_msgpack::{as_error, decode, Value};
 use demo6_rpc_server::Request;
 use test_support::ServerThread;
 
-use super::demo5::{ask, show_msgpack};
+use super::demo5::{call, show_msgpack};
 use super::{stop, Chapter, Dump};
 use crate::narrator::Narrator;
 
 pub const CHAPTER: Chapter = Chapter {
     name: "demo6",
+    number: "6",
+    krate: "demo6-rpc-server",
     title: "a tiny RPC framework (MessagePack calls over request/reply)",
     needs: &[],
+    optional: &[],
     run,
 };
+
+/// The diagram's two lifelines.
+const PAIR: (&str, &str) = ("demo6-client", "demo6-server");
+
+/// [`call`] under another name, where a local variable is called `call`.
+fn call_drawn(
+    n: &mut Narrator,
+    client: &zmq::Socket,
+    what: &str,
+    request: &[u8],
+) -> anyhow::Result<Vec<u8>> {
+    call(n, client, PAIR, Some(what), request)
+}
 
 /// The tutorial's call as the chapter shows it: a MessagePack map, one frame.
 pub(super) fn request_dump() -> Dump {
@@ -31,6 +47,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          {\"function_name\": …, \"parameters\": […]}; the reply is the bare result.",
     );
 
+    n.participants(&[PAIR.0, PAIR.1]);
     let context = zmq::Context::new();
     let server_socket = context.socket(zmq::REP)?;
     let endpoint = bind_ephemeral(&server_socket)?;
@@ -40,8 +57,8 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         router.names().len(),
         router.names().join(", ")
     ));
+    let mut console = n.console_writer("demo6-server");
     let server = ServerThread::spawn("demo6-server", move |shutdown| {
-        let mut console = Narrator::console_writer("demo6-server");
         if let Err(e) = demo6_rpc_server::serve(&server_socket, &router, &mut console, &shutdown) {
             eprintln!("demo6-server stopped: {e}");
         }
@@ -56,7 +73,13 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         bytes: request,
     } = request_dump();
     show_msgpack(n, &caption, &request);
-    let reply = ask(&client, &request)?;
+    let reply = call(
+        n,
+        &client,
+        PAIR,
+        Some(&Request::tutorial().display_call()),
+        &request,
+    )?;
     show_msgpack(n, "the reply: the bare result", &reply);
     let result = decode(&reply)?;
     n.console("demo6-client", &demo6_rpc_server::display_value(&result));
@@ -69,7 +92,13 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         "rmp_serde::to_vec(&request): a struct becomes an ARRAY of its fields",
         &as_array,
     );
-    let reply = decode(&ask(&client, &as_array)?)?;
+    let reply = decode(&call(
+        n,
+        &client,
+        PAIR,
+        Some("plus(…) as an array"),
+        &as_array,
+    )?)?;
     n.answer(&format!(
         "The field names are gone, so a Python or PHP peer cannot read it; the protocol says map.\n\
          Our Request uses rmp_serde::to_vec_named. Sent the array anyway, the server answers:\n\
@@ -86,7 +115,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         ),
     ];
     for call in &calls {
-        let reply = ask(&client, &call.to_bytes())?;
+        let reply = call_drawn(n, &client, &call.display_call(), &call.to_bytes())?;
         show_msgpack(n, &format!("reply to {}", call.display_call()), &reply);
     }
     n.say(
@@ -123,12 +152,18 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     ];
     for (what, bytes) in bad_calls {
         n.step(&format!("a client sends {what}"));
-        let reply = decode(&ask(&client, &bytes)?)?;
+        let reply = decode(&call(n, &client, PAIR, Some(what), &bytes)?)?;
         let error =
             as_error(&reply).ok_or_else(|| anyhow::anyhow!("expected an error, got {reply}"))?;
         n.console("demo6-client", &format!("error: {error}"));
     }
-    let again = decode(&ask(&client, &request)?)?;
+    let again = decode(&call(
+        n,
+        &client,
+        PAIR,
+        Some(&Request::tutorial().display_call()),
+        &request,
+    )?)?;
     anyhow::ensure!(again == Value::from(19), "the server stopped answering");
     n.answer(
         "Each failure comes back as {\"error\": \"<what went wrong>\"} (demo6-client prints it on\n\

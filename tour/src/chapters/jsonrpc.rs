@@ -11,24 +11,57 @@ use jsonrpc_search::{http, methods, Limits, PhoneBook};
 
 use super::Chapter;
 use crate::narrator::Narrator;
+use crate::recorder::{short, Message};
+
+/// The diagram's lifelines.
+const CLIENT: &str = "jsonrpc-client";
+const SERVER: &str = "jsonrpc-server";
 
 pub const CHAPTER: Chapter = Chapter {
     name: "jsonrpc",
+    number: "9",
+    krate: "jsonrpc-search",
     title: "JSON-RPC 2.0 over raw TCP and HTTP (echo, phone-book search, errors)",
     needs: &[],
+    optional: &[],
     run,
 };
 
 const WAIT: Duration = Duration::from_secs(5);
 
-/// Sends `request` to `target`, shows both directions on the wire, returns the reply text.
-fn exchange(n: &mut Narrator, target: &Target, request: &str) -> anyhow::Result<String> {
+/// The label of a reply's arrow: `result …` or `error <code>`.
+fn reply_label(target: &Target, reply: &str) -> String {
+    short(&match client::parse_reply(target, reply) {
+        Ok(result) => format!("result {result}"),
+        Err(ClientError::Rpc { code, .. }) => format!("error {code}"),
+        Err(_) => "(unreadable)".to_string(),
+    })
+}
+
+/// Sends `request` to `target`, shows both directions on the wire, returns the reply text;
+/// drawn, the request labelled `label`.
+fn exchange(
+    n: &mut Narrator,
+    target: &Target,
+    request: &str,
+    label: &str,
+) -> anyhow::Result<String> {
     n.wire(
         "the request, exactly as sent (no newline after it)",
         request.as_bytes(),
     );
+    n.message(Message::new(CLIENT, SERVER, label, request).field("JSON", request));
     let reply = client::exchange(target, request, WAIT)?;
     n.wire("the reply (no newline either)", reply.as_bytes());
+    n.message(
+        Message::new(
+            SERVER,
+            CLIENT,
+            reply_label(target, &reply),
+            reply.as_bytes(),
+        )
+        .field("JSON", &reply),
+    );
     Ok(reply)
 }
 
@@ -54,6 +87,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          a request by parsing the JSON — there is no newline to wait for.",
     );
 
+    n.participants(&[CLIENT, SERVER]);
     let book = PhoneBook::in_memory()?;
     let io = methods::handler(book);
     let tcp = TcpServer::spawn(TcpListener::bind("127.0.0.1:0")?, io.clone())?;
@@ -71,6 +105,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         n,
         &target,
         r#"{"jsonrpc": "2.0", "method": "echo", "params": ["hello world"], "id": 0}"#,
+        "echo(\"hello world\")",
     )?;
     let echoed = decode(n, &target, &reply)?;
     n.console("jsonrpc-client", &echoed);
@@ -81,6 +116,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         n,
         &target,
         r#"{"jsonrpc": "2.0", "method": "search", "params": {"last_name": "Python"}, "id": 1}"#,
+        "search(last_name=\"Python\")",
     )?;
     let rows = decode(n, &target, &reply)?;
     n.console("jsonrpc-client", &rows);
@@ -94,6 +130,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         n,
         &target,
         r#"{"jsonrpc": "2.0", "method": "delete_everyone", "id": 2}"#,
+        "delete_everyone()",
     )?;
     let unknown = decode(n, &target, &reply);
     anyhow::ensure!(
@@ -111,11 +148,31 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     let (first, second) = request.split_at(40);
     let mut stream = TcpStream::connect(tcp.addr())?;
     stream.write_all(first)?;
+    n.message(
+        Message::new(
+            CLIENT,
+            SERVER,
+            format!("first {} bytes", first.len()),
+            first,
+        )
+        .field("JSON", String::from_utf8_lossy(first))
+        .field("server", "the JSON is unfinished: it waits for more"),
+    );
     stream.set_read_timeout(Some(Duration::from_millis(300)))?;
     let mut chunk = [0u8; 512];
     let early = stream.read(&mut chunk);
     let silent_first = matches!(&early, Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
     stream.write_all(second)?;
+    n.message(
+        Message::new(
+            CLIENT,
+            SERVER,
+            format!("the other {} bytes", second.len()),
+            second,
+        )
+        .field("JSON", String::from_utf8_lossy(second))
+        .field("server", "now one whole JSON value: it answers"),
+    );
     stream.set_read_timeout(Some(WAIT))?;
     let mut reply = Vec::new();
     while !matches!(find_end(&reply), Frame::Complete(_)) {
@@ -123,6 +180,11 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         anyhow::ensure!(got > 0, "the server closed the connection without a reply");
         reply.extend_from_slice(&chunk[..got]);
     }
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    n.message(
+        Message::new(SERVER, CLIENT, reply_label(&target, &text), reply.clone())
+            .field("JSON", &text),
+    );
     n.answer(&format!(
         "It parses. After the first {} bytes the JSON is unfinished ({:?}), and the server {}.\n\
          After the rest it is one whole value ({:?}) and the reply comes at once:\n\
@@ -163,7 +225,20 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     let http_target = Target::Http(format!("http://{}/", web.address()));
     let batch = r#"[{"jsonrpc": "2.0", "method": "echo", "params": {"s": "hi"}, "id": 1}, {"jsonrpc": "2.0", "method": "search", "params": {"first_name": "Ada"}, "id": 2}]"#;
     n.wire("the POST body: a batch of two calls", batch.as_bytes());
+    n.message(
+        Message::new(CLIENT, SERVER, "POST [echo, search]", batch)
+            .field(
+                "HTTP",
+                "POST / (Content-Type: application/json); the body below",
+            )
+            .field("JSON", batch),
+    );
     let replies = client::exchange(&http_target, batch, WAIT)?;
+    n.message(
+        Message::new(SERVER, CLIENT, "200 [2 replies]", replies.as_bytes())
+            .field("HTTP", "200 OK; the body below")
+            .field("JSON", &replies),
+    );
     n.wire(
         "the response body: both replies, in an array",
         replies.as_bytes(),

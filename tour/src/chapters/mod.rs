@@ -36,11 +36,17 @@ pub fn all() -> Vec<Chapter> {
 
 /// One section of the tutorial, told by the tour.
 pub struct Chapter {
-    /// Short name for `--section` (e.g. `demo1`).
+    /// Short name for `--section` (e.g. `demo1`), and the name of its page.
     pub name: &'static str,
+    /// The section's number in the tutorial (`--section 4`, `--section 6½`).
+    pub number: &'static str,
+    /// The section's crate (`--section demo4-multi-reply`).
+    pub krate: &'static str,
     pub title: &'static str,
     /// What must be on the machine; a missing one skips the chapter with the fix.
     pub needs: &'static [Need],
+    /// What one part of the chapter uses; without it that part is skipped, saying so.
+    pub optional: &'static [Need],
     pub run: fn(&mut Narrator) -> anyhow::Result<()>,
 }
 
@@ -53,6 +59,8 @@ pub enum Need {
     Php,
     /// The project's Python venv (pyzmq, msgpack, pika).
     Python,
+    /// The `etcd` binary (section 4's registry; the tour starts a private one).
+    Etcd,
 }
 
 impl Need {
@@ -76,7 +84,33 @@ impl Need {
             Need::Python => test_support::python().is_none().then(|| {
                 format!("the Python venv (.venv with pyzmq, msgpack, pika) is missing — run: {fix}")
             }),
+            Need::Etcd => {
+                (!on_path("etcd")).then(|| format!("the etcd binary is not installed — run: {fix}"))
+            }
         }
+    }
+
+    /// How the index page names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Need::Broker => "RabbitMQ",
+            Need::Php => "php",
+            Need::Python => "python",
+            Need::Etcd => "etcd",
+        }
+    }
+}
+
+/// True when `program` is an executable file in one of `$PATH`'s folders.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+impl Chapter {
+    /// True when `--section wanted` means this chapter: its name, number or crate.
+    pub fn answers_to(&self, wanted: &str) -> bool {
+        [self.name, self.number, self.krate].contains(&wanted)
     }
 }
 
@@ -158,3 +192,23 @@ pub fn req_rep_envelope(frames: &[&[u8]]) -> Vec<u8> {
 
 #[cfg(test)]
 mod wire_check;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_section_is_named_by_its_chapter_its_number_or_its_crate() {
+        let all = super::all();
+        let find = |wanted: &str| -> Vec<&str> {
+            all.iter()
+                .filter(|c| c.answers_to(wanted))
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(find("demo4"), ["demo4"]);
+        assert_eq!(find("4"), ["demo4"]);
+        assert_eq!(find("demo4-multi-reply"), ["demo4"]);
+        assert_eq!(find("6½"), ["zerorpc"]);
+        assert_eq!(find("9"), ["jsonrpc"]);
+        assert!(find("10").is_empty());
+    }
+}

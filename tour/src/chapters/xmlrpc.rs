@@ -11,11 +11,19 @@ use xmlrpc_calc::{post_raw, pretty, request_head};
 
 use super::Chapter;
 use crate::narrator::Narrator;
+use crate::recorder::{short, Message};
+
+/// The diagram's lifelines.
+const CLIENT: &str = "xmlrpc-client";
+const SERVER: &str = "xmlrpc-server";
 
 pub const CHAPTER: Chapter = Chapter {
     name: "xmlrpc",
+    number: "8",
+    krate: "xmlrpc-calc",
     title: "XML-RPC over HTTP (calculator, multicall, faults)",
     needs: &[],
+    optional: &[],
     run,
 };
 
@@ -47,21 +55,69 @@ fn show_xml(n: &mut Narrator, caption: &str, xml: &str, max_lines: usize) {
 /// The text of the first `<string>` in an XML reply, with the XML escapes undone.
 fn first_string(xml: &str) -> Option<String> {
     let text = xml.split("<string>").nth(1)?.split("</string>").next()?;
-    Some(
-        text.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&apos;", "'")
-            .replace("&quot;", "\"")
-            .replace("&amp;", "&"),
-    )
+    Some(unescape(text))
 }
 
-/// Sends `request` as raw bytes, shows both directions, returns the reply body.
+/// Text with XML's five escapes undone.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&apos;", "'")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+/// The texts between the tags of an XML document: `["10"]`, `["faultCode", "1", …]`.
+fn leaves(xml: &str) -> Vec<String> {
+    let body = xml.split_once("?>").map_or(xml, |(_, rest)| rest);
+    body.split('<')
+        .filter_map(|part| part.split_once('>').map(|(_, text)| text.trim()))
+        .filter(|text| !text.is_empty())
+        .map(unescape)
+        .collect()
+}
+
+/// The label of a reply's arrow: `200 10`, `200 10, 4, 21, 2`, `fault <the fault's text>`.
+fn reply_label(body: &str) -> String {
+    let leaves = leaves(body);
+    if body.contains("<fault>") {
+        let text = leaves
+            .iter()
+            .skip_while(|leaf| *leaf != "faultString")
+            .nth(1)
+            .cloned()
+            .unwrap_or_default();
+        format!("fault {text}")
+    } else {
+        format!("200 {}", leaves.join(", "))
+    }
+}
+
+/// An HTTP message as an arrow: the head's lines and the body indented, as the breakdown.
+fn http_message(label: &str, from: &str, to: &str, head: &str, body: &str) -> Message {
+    let mut bytes = head.as_bytes().to_vec();
+    if !head.ends_with("\r\n\r\n") {
+        bytes.extend_from_slice(b"\r\n\r\n");
+    }
+    bytes.extend_from_slice(body.as_bytes());
+    let mut message = Message::new(from, to, short(label), bytes);
+    for line in head.lines().filter(|l| !l.is_empty()) {
+        message = message.field("head", line);
+    }
+    for line in pretty(body) {
+        message = message.field("body", line);
+    }
+    message
+}
+
+/// Sends `request` as raw bytes, shows both directions, returns the reply body; drawn, the
+/// request labelled `label`.
 fn exchange(
     n: &mut Narrator,
     server: &Background,
     path: &str,
     request: &Request<'_>,
+    label: &str,
 ) -> anyhow::Result<String> {
     let mut xml = Vec::new();
     request.write_as_xml(&mut xml)?;
@@ -76,7 +132,21 @@ fn exchange(
         &String::from_utf8_lossy(&xml),
         MAX_REQUEST_LINES,
     );
+    n.message(http_message(
+        &format!("POST {label}"),
+        CLIENT,
+        SERVER,
+        &head,
+        &String::from_utf8_lossy(&xml),
+    ));
     let reply = post_raw(server.addr(), path, &xml, WAIT)?;
+    n.message(http_message(
+        &reply_label(&reply.body),
+        SERVER,
+        CLIENT,
+        &reply.head,
+        &reply.body,
+    ));
     anyhow::ensure!(reply.status == 200, "HTTP {}: {}", reply.status, reply.body);
     n.say(&format!(
         "⇄ the answer: {}",
@@ -98,6 +168,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          manage, any language with an HTTP client can call it (Python has it in its stdlib).",
     );
 
+    n.participants(&[CLIENT, SERVER]);
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let server = Background::start(listener, ServerConfig::default())?;
     n.step(&format!(
@@ -106,12 +177,24 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     ));
 
     n.step("One call: add(7, 3)");
-    let body = exchange(n, &server, "/", &Request::new("add").arg(7).arg(3))?;
+    let body = exchange(
+        n,
+        &server,
+        "/",
+        &Request::new("add").arg(7).arg(3),
+        "add(7, 3)",
+    )?;
     anyhow::ensure!(body.contains(">10<"), "add(7, 3) did not answer 10: {body}");
 
     n.step("The tutorial's multicall: four calls in one HTTP round trip (system.multicall)");
     let calls = ["add", "subtract", "multiply", "divide"].map(|m| Request::new(m).arg(7).arg(3));
-    exchange(n, &server, "/", &Request::new_multicall(&calls))?;
+    exchange(
+        n,
+        &server,
+        "/",
+        &Request::new_multicall(&calls),
+        "system.multicall ×4",
+    )?;
     n.say("Each result comes back wrapped in a one-element array — CPython's shape.");
     let client = Client::new(&server.url(""), WAIT, None)?;
     let line = client::tutorial_multicall(&client, 7, 3)?;
@@ -122,7 +205,13 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     );
 
     n.step("A fault: divide(1, 0)");
-    let body = exchange(n, &server, "/", &Request::new("divide").arg(1).arg(0))?;
+    let body = exchange(
+        n,
+        &server,
+        "/",
+        &Request::new("divide").arg(1).arg(0),
+        "divide(1, 0)",
+    )?;
     anyhow::ensure!(
         body.contains("<fault>"),
         "divide(1, 0) did not fault: {body}"

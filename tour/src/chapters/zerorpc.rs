@@ -9,13 +9,17 @@ use zerorpc_framework::event::{Event, HEARTBEAT, MORE};
 use zerorpc_framework::{app, Client, Options, Value};
 
 use super::demo5::show_msgpack;
-use super::{stop, Chapter};
+use super::{stop, Chapter, Need};
 use crate::narrator::Narrator;
+use crate::recorder::{short, Message};
 
 pub const CHAPTER: Chapter = Chapter {
     name: "zerorpc",
+    number: "6½",
+    krate: "zerorpc-framework",
     title: "from a route table to a framework (zerorpc over ROUTER/DEALER)",
     needs: &[],
+    optional: &[Need::Python],
     run,
 };
 
@@ -23,17 +27,46 @@ pub const CHAPTER: Chapter = Chapter {
 const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 const WAIT: Duration = Duration::from_secs(5);
 
-/// The next event on a raw DEALER (`["", payload]`), its payload bytes and the event.
-fn next(dealer: &zmq::Socket) -> anyhow::Result<(Vec<u8>, Event)> {
+/// The diagram's lifelines: the tour's raw DEALER plays the client.
+const CLIENT: &str = "zerorpc-client";
+const SERVER: &str = "zerorpc-server";
+
+/// A later event of the chapter: the header map was broken down for the first call and its
+/// answer, so later events are one line (`⇄ caption (84 bytes): STREAM [0]`) — every byte with
+/// `--bytes all`, and always on the page, a click away.
+fn show_event(n: &mut Narrator, caption: &str, bytes: &[u8]) {
+    match Event::decode(bytes) {
+        Ok(event) if !n.every_byte() => n.say(&format!(
+            "⇄ {caption} ({} bytes): {} {}",
+            bytes.len(),
+            event.name,
+            event.args
+        )),
+        _ => show_msgpack(n, caption, bytes),
+    }
+}
+
+/// An event's arrow label: `OK [19]`, `STREAM 0`, `plus [[1, 2, …]]`.
+fn label(event: &Event) -> String {
+    short(&format!("{} {}", event.name, event.args))
+}
+
+/// The next event on a raw DEALER (`["", payload]`), its payload bytes and the event; drawn.
+fn next(n: &mut Narrator, dealer: &zmq::Socket) -> anyhow::Result<(Vec<u8>, Event)> {
     let frames = common::zmq_util::recv_multipart_timeout(dealer, WAIT)?
         .context("no event from zerorpc-server within 5 s")?;
     let payload = frames.last().context("an empty message")?.clone();
     let event = Event::decode(&payload)?;
+    let bodies: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+    n.message(Message::zmq(SERVER, CLIENT, label(&event), &bodies).msgpack(&payload));
     Ok((payload, event))
 }
 
-fn send(dealer: &zmq::Socket, event: &Event) -> anyhow::Result<()> {
-    dealer.send_multipart([&b""[..], &event.encode()], 0)?;
+/// Sends one event as `["", payload]` (DEALER to ROUTER); drawn.
+fn send(n: &mut Narrator, dealer: &zmq::Socket, event: &Event) -> anyhow::Result<()> {
+    let payload = event.encode();
+    dealer.send_multipart([&b""[..], &payload], 0)?;
+    n.message(Message::zmq(CLIENT, SERVER, label(event), &[b"", &payload]).msgpack(&payload));
     Ok(())
 }
 
@@ -52,10 +85,11 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          demo6 lacked: message ids, error triples, heartbeats, streams, introspection.",
     );
 
+    n.participants(&[CLIENT, SERVER]);
     let context = zmq::Context::new();
     let bound = app::server(None)
         .heartbeat(HEARTBEAT_INTERVAL)
-        .console(Narrator::console_writer("zerorpc-server"))
+        .console(n.console_writer(SERVER))
         .bind(&context, "tcp://127.0.0.1:*")?;
     let endpoint = bound.endpoint().to_string();
     n.step(&format!(
@@ -91,8 +125,8 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         "zerorpc: [header, name, args], header {message_id, v: 3}",
         &plus.encode(),
     );
-    send(&dealer, &plus)?;
-    let (bytes, answer) = next(&dealer)?;
+    send(n, &dealer, &plus)?;
+    let (bytes, answer) = next(n, &dealer)?;
     show_msgpack(
         n,
         "the answer: OK [19], with response_to = our id, same type (bin)",
@@ -111,9 +145,9 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
 
     n.step("a stream: count(3) — one STREAM event per item, paced by credit");
     let count = call("id-count", "count", vec![3.into()]);
-    send(&dealer, &count)?;
-    let (bytes, first) = next(&dealer)?;
-    show_msgpack(
+    send(n, &dealer, &count)?;
+    let (bytes, first) = next(n, &dealer)?;
+    show_event(
         n,
         "STREAM 0 — the server's one initial credit is spent",
         &bytes,
@@ -128,14 +162,14 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         Value::Array(vec![100.into()]),
         Some(count.header.message_id.clone()),
     );
-    show_msgpack(
+    show_event(
         n,
         "we grant credit: _zpc_more [100] (Python's receive buffer is 100)",
         &grant.encode(),
     );
-    send(&dealer, &grant)?;
+    send(n, &dealer, &grant)?;
     loop {
-        let (_, event) = next(&dealer)?;
+        let (_, event) = next(n, &dealer)?;
         n.field(&event.name, &event.args.to_string());
         if event.name != "STREAM" {
             break;
@@ -144,11 +178,11 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
 
     n.step("a slow call, sleep(2.5): heartbeats keep the conversation alive");
     let slow = call("id-sleep", "sleep", vec![2.5.into()]);
-    send(&dealer, &slow)?;
+    send(n, &dealer, &slow)?;
     let started = Instant::now();
     let mut shown = false;
     let answer = loop {
-        let (bytes, event) = next(&dealer)?;
+        let (bytes, event) = next(n, &dealer)?;
         if event.name != HEARTBEAT {
             break event;
         }
@@ -156,7 +190,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
         if shown {
             n.field(HEARTBEAT, &at);
         } else {
-            show_msgpack(n, &format!("_zpc_hb [0] from the server, {at}"), &bytes);
+            show_event(n, &format!("_zpc_hb from the server, {at}"), &bytes);
             shown = true;
         }
         // Our side of the heartbeat: without it the server drops us after two intervals.
@@ -165,7 +199,7 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
             Value::Array(vec![0.into()]),
             Some(slow.header.message_id.clone()),
         );
-        send(&dealer, &ours)?;
+        send(n, &dealer, &ours)?;
     };
     n.field(&answer.name, &answer.args.to_string());
     n.say(
@@ -175,14 +209,15 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     );
 
     n.question("What does an error look like, and an unknown method?");
-    send(&dealer, &call("id-fail", "fail", vec!["boom".into()]))?;
-    let (bytes, _) = next(&dealer)?;
-    show_msgpack(n, "ERR [name, message, traceback]", &bytes);
+    send(n, &dealer, &call("id-fail", "fail", vec!["boom".into()]))?;
+    let (bytes, _) = next(n, &dealer)?;
+    show_event(n, "ERR [name, message, traceback]", &bytes);
     send(
+        n,
         &dealer,
         &call("id-nosuch", "minus", vec![3.into(), 1.into()]),
     )?;
-    let (_, unknown) = next(&dealer)?;
+    let (_, unknown) = next(n, &dealer)?;
     n.field(&unknown.name, &unknown.args.to_string());
     n.answer(
         "A triple a Python client raises as RemoteError(name, message, traceback), apart from\n\
@@ -225,5 +260,38 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
          line (.around(middleware::timing())) without touching a method; its log lines go to\n\
          stderr (RUST_LOG=info cargo run -p tour -- --section zerorpc shows them).",
     );
+    python_peer(n, &endpoint)?;
     stop(server)
+}
+
+/// The interoperability the chapter promises, live: the real zerorpc-python client makes the
+/// tutorial's call against our server. Skipped, saying so, without the venv.
+fn python_peer(n: &mut Narrator, endpoint: &str) -> anyhow::Result<()> {
+    n.step("the real zerorpc-python client (peers/client.py) makes the tutorial's call");
+    if let Some(missing) = Need::Python.missing() {
+        n.say(&format!("(skipped: {missing})"));
+        return Ok(());
+    }
+    let root = test_support::workspace_root();
+    let mut cmd = test_support::peer_command(
+        &root.join("zerorpc-framework").to_string_lossy(),
+        test_support::Lang::Python,
+        "peers/client.py",
+    )
+    .context("the Python venv is missing")?;
+    let done = test_support::run(
+        "peers/client.py",
+        cmd.env("ZMQ_ENDPOINT", endpoint),
+        Duration::from_secs(20),
+    );
+    let lines = done.success().map_err(anyhow::Error::msg)?;
+    for line in &lines {
+        n.console("zerorpc-python", line);
+    }
+    anyhow::ensure!(
+        lines.last().map(String::as_str) == Some("19"),
+        "zerorpc-python did not print 19: {lines:?}"
+    );
+    n.say("zerorpc-python 0.6.3 and our server agree on every byte of the call and its answer.");
+    Ok(())
 }
