@@ -28,6 +28,8 @@ pub struct Cluster {
     dir: PathBuf,
     sbin: PathBuf,
     nodes: Vec<Node>,
+    /// Kills the nodes if this process dies without dropping us (SIGKILL, a harness timeout).
+    watchdog: Option<Child>,
 }
 
 #[derive(Debug)]
@@ -73,7 +75,13 @@ impl Cluster {
                 process: None,
             })
             .collect();
-        let mut cluster = Cluster { dir, sbin, nodes };
+        let watchdog = watchdog(&dir)?;
+        let mut cluster = Cluster {
+            dir,
+            sbin,
+            nodes,
+            watchdog: Some(watchdog),
+        };
         for i in 0..size {
             cluster.spawn(i)?;
         }
@@ -121,6 +129,7 @@ impl Cluster {
             let _ = process.kill();
             let _ = process.wait();
         }
+        self.note_groups();
     }
 
     /// Starts node `i` again from its data dir (it is still a member: it rejoins by itself) and
@@ -209,7 +218,18 @@ impl Cluster {
             .spawn()
             .with_context(|| format!("cannot start {}", node.name))?;
         self.nodes[i].process = Some(process);
+        self.note_groups();
         Ok(())
+    }
+
+    /// Writes the nodes' process groups where the watchdog reads them.
+    fn note_groups(&self) {
+        let groups: Vec<String> = self
+            .nodes
+            .iter()
+            .filter_map(|node| Some(node.process.as_ref()?.id().to_string()))
+            .collect();
+        let _ = std::fs::write(self.dir.join("groups"), groups.join(" "));
     }
 
     /// Polls `rabbitmq-diagnostics check_running` until node `i` runs (bounded).
@@ -274,6 +294,32 @@ impl Drop for Cluster {
         for i in 0..self.nodes.len() {
             self.kill(i);
         }
+        if let Some(mut watchdog) = self.watchdog.take() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A shell that waits (polling once a second) for this process to end, then kills the process
+/// groups listed in `dir/groups` and removes `dir`: no node outlives a test binary that was
+/// killed before it could drop its cluster.
+fn watchdog(dir: &Path) -> anyhow::Result<Child> {
+    use std::os::unix::process::CommandExt;
+    let script = format!(
+        "while kill -0 {parent} 2>/dev/null; do sleep 1; done; \
+         for group in $(cat '{dir}/groups' 2>/dev/null); do kill -KILL -- -$group; done; \
+         rm -rf '{dir}'",
+        parent = std::process::id(),
+        dir = dir.display()
+    );
+    Command::new("sh")
+        .args(["-c", &script])
+        .process_group(0) // its own group: it outlives a Ctrl-C that ends the test binary
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start the cluster's watchdog")
 }

@@ -53,6 +53,9 @@ pub const DEFAULT_N: &str = "30";
 /// The server takes one unacknowledged request at a time (`basic.qos(prefetch_count = 1)`), so
 /// a busy server leaves the next request in the queue for an idle one: fair dispatch.
 pub const PREFETCH: u16 = 1;
+/// The prefetch the README recommends for pipelined calls (`--prefetch 20`): the broker pushes
+/// the next requests while the server computes, instead of one per round trip.
+pub const PIPELINED_PREFETCH: u16 = 20;
 
 /// The n-th Fibonacci number, or `None` when it does not fit in a `u128` (n > 186).
 ///
