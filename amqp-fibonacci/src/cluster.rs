@@ -195,6 +195,7 @@ impl Cluster {
         let short = node.name.split('@').next().unwrap_or_default();
         let out = std::fs::File::create(self.dir.join(format!("{short}.out")))?;
         let process = Command::new(self.sbin.join("rabbitmq-server"))
+            .current_dir(&self.dir) // where an erl_crash.dump would go
             .env("HOME", self.dir.join("home"))
             .env("RABBITMQ_NODENAME", &node.name)
             .env("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
@@ -241,6 +242,7 @@ impl Cluster {
                 .arg(CTL_WITHIN.as_secs().to_string())
                 .arg(self.sbin.join("rabbitmq-diagnostics"))
                 .env("HOME", self.dir.join("home"))
+                .env("ERL_CRASH_DUMP_SECONDS", "0") // no erl_crash.dump if the dir is gone
                 .args(["-q", "-n", &name, "check_running"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -271,6 +273,7 @@ impl Cluster {
             .arg(CTL_WITHIN.as_secs().to_string())
             .arg(self.sbin.join("rabbitmqctl"))
             .env("HOME", self.dir.join("home"))
+            .env("ERL_CRASH_DUMP_SECONDS", "0")
             .arg("-q")
             .args(args)
             .stdin(Stdio::null())
