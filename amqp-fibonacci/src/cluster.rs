@@ -307,12 +307,13 @@ impl Drop for Cluster {
 
 /// A shell that waits (polling once a second) for this process to end, then kills the process
 /// groups listed in `dir/groups` and removes `dir`: no node outlives a test binary that was
-/// killed before it could drop its cluster.
+/// killed before it could drop its cluster. (`kill -9 -<pgid>`, not `kill -KILL -- -<pgid>`:
+/// Debian's `sh` is dash, whose `kill` knows no `--` and would kill nothing.)
 fn watchdog(dir: &Path) -> anyhow::Result<Child> {
     use std::os::unix::process::CommandExt;
     let script = format!(
         "while kill -0 {parent} 2>/dev/null; do sleep 1; done; \
-         for group in $(cat '{dir}/groups' 2>/dev/null); do kill -KILL -- -$group; done; \
+         for group in $(cat '{dir}/groups' 2>/dev/null); do kill -9 -$group; done; \
          rm -rf '{dir}'",
         parent = std::process::id(),
         dir = dir.display()
