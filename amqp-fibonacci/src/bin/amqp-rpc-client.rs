@@ -71,6 +71,10 @@ fn run() -> anyhow::Result<()> {
     let mut brokers = Brokers::new(&args.amqp_url);
 
     if let Some(calls) = args.calls {
+        anyhow::ensure!(
+            args.function == Function::Fib,
+            "--calls checks every answer against fib: it does not go with --function plus100"
+        );
         let options = LoadOptions {
             calls,
             in_flight: args.in_flight as usize,
