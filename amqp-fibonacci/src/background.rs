@@ -6,27 +6,15 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use amiquip::{AmqpValue, Connection, FieldTable, QueueDeclareOptions, QueueDeleteOptions};
+use amiquip::{Connection, QueueDeclareOptions, QueueDeleteOptions};
 use common::ServerThread;
 
+use crate::server::{ServeOptions, ServeStats};
 use crate::{Function, ServerError};
 
 /// The broker the tests, the tour and the bench use: `$AMQP_URL`, or the tutorial's default.
 pub fn amqp_url() -> String {
     std::env::var("AMQP_URL").unwrap_or_else(|_| common::endpoints::AMQP_URL.to_string())
-}
-
-/// What one server did (counted by `serve`), for the tests and the tour.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ServeStats {
-    /// Requests answered with a number.
-    pub answered: u64,
-    /// Requests answered with an error reply (bad input).
-    pub errors: u64,
-    /// Requests that had already been delivered to a server that died before acking them.
-    pub redelivered: u64,
-    /// Requests without `reply_to`: nobody to answer, acked and dropped.
-    pub dropped: u64,
 }
 
 /// Starts a server on `queue` on a thread of its own: it connects (with the connect deadline),
@@ -42,7 +30,12 @@ pub fn spawn_server(
     ServerThread::spawn(format!("amqp-rpc-server {queue}"), move |stop| {
         let mut connection = crate::connect(&amqp_url)?;
         let channel = crate::ensure_request_queue(&mut connection, &queue)?;
-        let stats = crate::serve(&channel, &queue, function, delay, &mut console, &stop)?;
+        let options = ServeOptions {
+            delay,
+            ..ServeOptions::tutorial(function)
+        };
+        let mut stats = ServeStats::default();
+        crate::serve(&channel, &queue, &options, &mut console, &stop, &mut stats)?;
         drop(channel);
         connection.close()?;
         Ok(stats)
@@ -80,14 +73,7 @@ impl TempQueue {
 
     /// The options of a durable quorum queue (what newer versions of the tutorial declare).
     pub fn quorum_options() -> QueueDeclareOptions {
-        let mut arguments = FieldTable::new();
-        let quorum = AmqpValue::LongString("quorum".to_string());
-        arguments.insert("x-queue-type".to_string(), quorum);
-        QueueDeclareOptions {
-            durable: true,
-            arguments,
-            ..QueueDeclareOptions::default()
-        }
+        crate::questions::existing_queue::quorum_options()
     }
 
     /// (ready messages, consumers) as the broker reports them.

@@ -1,5 +1,5 @@
 //! Reaching the broker — plumbing, not the lesson: a connection with a deadline, passwords kept
-//! out of messages, and a safe way to stop a consumer (and a client) with amiquip 0.4.
+//! out of messages, and a safe way to stop a consumer with amiquip 0.4.
 
 /// How long a program waits for the broker to accept its connection (an unreachable host would
 /// otherwise hold it for the operating system's TCP timeout: minutes).
@@ -34,14 +34,28 @@ pub enum ConnectError {
     },
 }
 
+/// No broker of the list answered.
+#[derive(Debug, thiserror::Error)]
+pub enum NoBroker {
+    /// Only one URL was given: today's sentence for it.
+    #[error(transparent)]
+    One(Box<ConnectError>), // boxed: amiquip's error inside is large
+    #[error(
+        "none of the {} brokers answered ({}) — is the cluster running? \
+         (scripts/rabbitmq-cluster.sh start)", tried.len(), tried.join("; ")
+    )]
+    All { tried: Vec<String> },
+}
+
 /// Why a server stops. A bad *request* is never one of these: it gets an error reply.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error(
         "queue `{queue}` already exists with other arguments (406 PRECONDITION_FAILED: {message}). \
          The tutorial declares it classic and not durable; newer versions of the tutorial declare \
-         it durable or as a quorum queue, and AMQP refuses to redeclare a queue differently. \
-         Delete it (`rabbitmqctl delete_queue {queue}`) or pick another name with --queue"
+         it durable or as a quorum queue (--queue-type quorum), and AMQP refuses to redeclare a \
+         queue differently. Delete it (`rabbitmqctl delete_queue {queue}`) or pick another name \
+         with --queue"
     )]
     QueueMismatch { queue: String, message: String },
     #[error("the broker cancelled our consumer on `{queue}` (was the queue deleted?)")]
@@ -50,11 +64,44 @@ pub enum ServerError {
     Amqp(#[from] amiquip::Error),
     #[error(transparent)]
     Connect(Box<ConnectError>), // boxed: keeps every `Result<_, ServerError>` small
+    #[error(transparent)]
+    NoBroker(Box<NoBroker>),
+}
+
+impl From<NoBroker> for ServerError {
+    fn from(error: NoBroker) -> Self {
+        ServerError::NoBroker(Box::new(error))
+    }
 }
 
 impl From<ConnectError> for ServerError {
     fn from(error: ConnectError) -> Self {
         ServerError::Connect(Box::new(error))
+    }
+}
+
+impl ConnectError {
+    /// The reason alone, without the URL: for a list of brokers tried.
+    pub fn reason(&self) -> String {
+        match self {
+            ConnectError::Unreachable {
+                source, timeout, ..
+            } => match source.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+                std::io::ErrorKind::TimedOut => {
+                    format!("no answer within {}", common::endpoints::human(*timeout))
+                }
+                _ => source.to_string(),
+            },
+            ConnectError::NoHandshake { timeout, .. } => {
+                format!(
+                    "no AMQP handshake within {}",
+                    common::endpoints::human(*timeout)
+                )
+            }
+            ConnectError::BadUrl { reason, .. } => reason.clone(),
+            ConnectError::Refused { .. } => "login refused (user, password, vhost?)".to_string(),
+        }
     }
 }
 
@@ -132,6 +179,18 @@ pub fn connect(amqp_url: &str) -> Result<amiquip::Connection, ConnectError> {
             timeout: CONNECT_TIMEOUT,
         }),
     }
+}
+
+/// Closes `connection`, waiting at most `within` for the broker's close-ok; after that the close
+/// goes on in a thread of its own. (amiquip's close waits for ever, and a broker whose queue is
+/// stuck may take its time to answer.)
+pub fn close_within(connection: amiquip::Connection, within: std::time::Duration) {
+    let (done, closed) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = connection.close();
+        let _ = done.send(());
+    });
+    let _ = closed.recv_timeout(within);
 }
 
 /// User, password, virtual host and heartbeat of an `amqp://` URL, with the defaults amiquip's
@@ -243,19 +302,6 @@ pub(crate) fn stop_consuming(consumer: &amiquip::Consumer<'_>) {
         if !matches!(message, amiquip::ConsumerMessage::Delivery(_)) {
             return; // ClientCancelled (or the channel closed): nothing more will come
         }
-    }
-}
-
-impl Drop for crate::RpcClient<'_> {
-    /// Why not just let the fields drop? The consumer needs `stop_consuming` (above), and a
-    /// program that keeps its connection and makes another client (the tour, the tests) should
-    /// not pile up callback queues: the broker deletes an exclusive queue only with its connection.
-    fn drop(&mut self) {
-        stop_consuming(&self.replies);
-        let queue = self.callback_queue.clone();
-        let _ = self
-            .channel
-            .queue_delete(queue, amiquip::QueueDeleteOptions::default());
     }
 }
 

@@ -17,7 +17,8 @@ use amiquip::{
 };
 use crossbeam_channel::{select, Receiver};
 
-use crate::questions::error_replies;
+use crate::broker::stop_consuming;
+use crate::questions::error_replies::{self, Answer};
 use crate::questions::in_flight::{Calls, PendingCall};
 use crate::questions::no_server::{self, CallError};
 
@@ -76,12 +77,12 @@ impl<'ch> RpcClient<'ch> {
     /// Publishes one request (`body` = the decimal text of n) and returns without waiting.
     pub fn send(&mut self, body: &str) -> Result<PendingCall, CallError> {
         let correlation_id = uuid::Uuid::new_v4().to_string(); // fresh per call
-        let properties = AmqpProperties::default()
-            .with_reply_to(self.callback_queue.clone())
-            .with_correlation_id(correlation_id.clone());
-        let mut publish =
-            Publish::with_properties(body.as_bytes(), self.request_queue.clone(), properties);
-        publish.mandatory = true; // no queue to route to: returned to us ([`no_server`])
+        let publish = request(
+            &self.request_queue,
+            body,
+            &self.callback_queue,
+            &correlation_id,
+        );
         self.channel.basic_publish("", publish)?;
         Ok(self.calls.sent(correlation_id, body))
     }
@@ -101,7 +102,7 @@ impl<'ch> RpcClient<'ch> {
     ) -> Result<String, CallError> {
         loop {
             if let Some(answer) = self.calls.take(&call) {
-                return answer.into_result(&self.request_queue);
+                return result_of(answer, &self.request_queue);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -131,5 +132,92 @@ impl<'ch> RpcClient<'ch> {
         };
         self.calls.file(id, answer);
         Ok(true)
+    }
+
+    /// The timeout passed: a last look at what already arrived, then the diagnosis
+    /// ([`no_server::diagnose`]: does anyone consume the queue?).
+    fn give_up(&mut self, call: PendingCall, timeout: Duration) -> Result<String, CallError> {
+        while self.next_event(Duration::ZERO)? {}
+        if let Some(answer) = self.calls.take(&call) {
+            return result_of(answer, &self.request_queue);
+        }
+        self.calls.forget(&call); // a late reply will be discarded
+        Err(no_server::diagnose(
+            self.channel,
+            &self.request_queue,
+            timeout,
+        ))
+    }
+
+    /// Many calls in flight at once ([`crate::questions::in_flight`]): publishes every body,
+    /// then collects the answers (in the order of `bodies`) within one overall `timeout`.
+    pub fn call_many<S: AsRef<str>>(
+        &mut self,
+        bodies: &[S],
+        timeout: Duration,
+    ) -> Result<Vec<Result<String, CallError>>, CallError> {
+        let deadline = Instant::now() + timeout;
+        let calls = bodies
+            .iter()
+            .map(|body| self.send(body.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(calls
+            .into_iter()
+            .map(|call| self.wait_until(call, deadline, timeout))
+            .collect())
+    }
+
+    /// How many replies were thrown away because no call was waiting for their correlation id.
+    pub fn discarded(&self) -> u64 {
+        self.calls.discarded()
+    }
+
+    /// How many calls are published and not answered yet.
+    pub fn in_flight(&self) -> usize {
+        self.calls.in_flight()
+    }
+}
+
+impl Drop for RpcClient<'_> {
+    /// Why not just let the fields drop? The consumer needs `stop_consuming` (amiquip 0.4 races
+    /// otherwise, see `broker.rs`), and a program that keeps its connection and makes another
+    /// client (the tour, the tests) should not pile up callback queues: the broker deletes an
+    /// exclusive queue only with its connection.
+    fn drop(&mut self) {
+        stop_consuming(&self.replies);
+        let queue = self.callback_queue.clone();
+        let _ = self
+            .channel
+            .queue_delete(queue, amiquip::QueueDeleteOptions::default());
+    }
+}
+
+/// One request as the tutorial publishes it: the decimal text of n to the default exchange,
+/// routing key = the request queue, `reply_to` and `correlation_id`; `mandatory`, so that with
+/// no queue to route to it comes back to us ([`no_server`]).
+pub(crate) fn request<'a>(
+    queue: &str,
+    body: &'a str,
+    reply_to: &str,
+    correlation_id: &str,
+) -> Publish<'a> {
+    let properties = AmqpProperties::default()
+        .with_reply_to(reply_to.to_string())
+        .with_correlation_id(correlation_id.to_string());
+    let mut publish = Publish::with_properties(body.as_bytes(), queue.to_string(), properties);
+    publish.mandatory = true;
+    publish
+}
+
+/// What the caller of `call`/`wait` gets for an answer.
+fn result_of(answer: Answer, request_queue: &str) -> Result<String, CallError> {
+    match answer {
+        Answer::Value(value) => Ok(value),
+        Answer::Error { kind, message } => Err(CallError::Server { kind, message }),
+        Answer::Returned { code, text } => Err(CallError::NoQueue {
+            queue: request_queue.to_string(),
+            code,
+            text,
+        }),
     }
 }

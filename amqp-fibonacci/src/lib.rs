@@ -13,23 +13,34 @@
 //! text of a number (`b"30"`), both ways; properties `reply_to` and `correlation_id`.
 //! The lesson: this file, [`server`], [`client`]. The tutorial's open questions: [`questions`].
 //! Beside it: [`function`] (`fib` or the s14rpc variant's `n + 100`, as `--function` picks).
-//! Plumbing: [`broker`] (connecting), [`background`] (a server on a thread, for tests and tour).
+//! When one broker is not enough: [`failover`] (several brokers, reconnecting, confirms, re-sends).
+//! Plumbing: [`broker`] (connecting), [`background`] (a server on a thread, for tests and tour),
+//! [`cluster`] (a private 3-node RabbitMQ cluster, for the tests and the bench).
 
 pub mod background;
 pub mod broker;
 pub mod client;
+pub mod cluster;
+pub mod failover;
 pub mod function;
 pub mod questions;
 pub mod server;
 
-pub use background::{amqp_url, spawn_server, ServeStats, TempQueue};
-pub use broker::{broker_address, connect, redact, ConnectError, ServerError, CONNECT_TIMEOUT};
+pub use background::{amqp_url, spawn_server, TempQueue};
+pub use broker::{
+    broker_address, connect, redact, ConnectError, NoBroker, ServerError, CONNECT_TIMEOUT,
+};
 pub use client::RpcClient;
+pub use failover::brokers::Brokers;
+pub use failover::calling::{call_with_failover, run_load, LoadOptions, LoadReport, ReplyTo};
+pub use failover::serving::serve_with_failover;
 pub use function::{Function, S14_QUEUE};
-pub use questions::existing_queue::{declare_like_tutorial, ensure_request_queue};
+pub use questions::existing_queue::{
+    declare_like_tutorial, ensure_queue, ensure_request_queue, QueueType,
+};
 pub use questions::invalid_input::{parse_request, RequestError};
 pub use questions::{error_replies::ERROR_HEADER, in_flight::PendingCall, no_server::CallError};
-pub use server::serve;
+pub use server::{serve, ServeOptions, ServeStats, Stopped};
 
 /// The AMQP library (blocking, like pika's `BlockingConnection`) and the channels it delivers
 /// on, re-exported so the tour and the tests use the very same versions.
@@ -42,6 +53,9 @@ pub const DEFAULT_N: &str = "30";
 /// The server takes one unacknowledged request at a time (`basic.qos(prefetch_count = 1)`), so
 /// a busy server leaves the next request in the queue for an idle one: fair dispatch.
 pub const PREFETCH: u16 = 1;
+/// The prefetch the README recommends for pipelined calls (`--prefetch 20`): the broker pushes
+/// the next requests while the server computes, instead of one per round trip.
+pub const PIPELINED_PREFETCH: u16 = 20;
 
 /// The n-th Fibonacci number, or `None` when it does not fit in a `u128` (n > 186).
 ///

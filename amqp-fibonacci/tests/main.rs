@@ -1,5 +1,6 @@
 //! Every integration test of this crate, in one test binary (one link instead of one per file).
 
+mod cluster;
 mod compute;
 mod interop;
 mod questions;

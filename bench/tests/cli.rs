@@ -21,6 +21,7 @@ fn lists_every_scenario() {
         "zerorpc",
         "amqp-rpc-sequential",
         "amqp-rpc-pipelined",
+        "amqp-rpc-cluster",
         "xmlrpc",
         "jsonrpc-http",
         "jsonrpc-tcp",

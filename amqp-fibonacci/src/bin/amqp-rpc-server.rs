@@ -7,22 +7,25 @@
 //! ```
 //! Start it twice to watch two servers share the calls (`--delay 1s` makes that visible).
 //! Ctrl-C stops it after the request in hand (answered, then acked); exit status 0.
+//! On a cluster: `--amqp-url` once per node and `--queue-type quorum`; when its node dies it
+//! reconnects to the next one and goes on (`scripts/rabbitmq-cluster.sh`, README).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
 
-use amqp_fibonacci::{connect, ensure_request_queue, serve, Function};
+use amqp_fibonacci::{serve_with_failover, Brokers, Function, QueueType, ServeOptions, PREFETCH};
 
 /// RPC server over RabbitMQ (tutorial section 7): answers fib(n) requests from `rpc_queue`.
 /// Its partner is `amqp-rpc-client` (or the tutorial's `rpc_client.py`).
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// The AMQP broker.
-    #[arg(long, env = "AMQP_URL", default_value = common::endpoints::AMQP_URL)]
-    amqp_url: String,
+    /// The AMQP broker; once per node of a cluster (AMQP_URL: comma-separated). The first that
+    /// answers is used; when its connection drops, the next one.
+    #[arg(long, env = "AMQP_URL", value_delimiter = ',', default_value = common::endpoints::AMQP_URL)]
+    amqp_url: Vec<String>,
     /// The request queue [default: rpc_queue, or s14rpc with --function plus100].
     #[arg(long)]
     queue: Option<String>,
@@ -32,6 +35,14 @@ struct Args {
     /// Pretend each computation takes this long (e.g. 1s, 200ms), to watch servers share work.
     #[arg(long, value_parser = common::parse_duration, default_value = "0ms")]
     delay: Duration,
+    /// How to declare the queue: classic (the tutorial's; an existing queue is used as it is)
+    /// or quorum (durable, replicated over a cluster's nodes).
+    #[arg(long, value_enum, default_value_t = QueueType::Classic)]
+    queue_type: QueueType,
+    /// Requests the broker may push before we ack one: 1 (the tutorial's) shares the work evenly
+    /// between servers, more saves a round trip per call.
+    #[arg(long, default_value_t = PREFETCH)]
+    prefetch: u16,
 }
 
 fn main() -> ExitCode {
@@ -45,15 +56,26 @@ fn run() -> anyhow::Result<()> {
         .queue
         .as_deref()
         .unwrap_or(args.function.default_queue());
-    let (function, delay) = (args.function, args.delay);
+    let options = ServeOptions {
+        function: args.function,
+        delay: args.delay,
+        prefetch: args.prefetch,
+    };
 
     let stop = common::shutdown::on_ctrl_c()?; // Ctrl-C or SIGTERM raises it
-    let mut connection = connect(&args.amqp_url)?;
-    let channel = ensure_request_queue(&mut connection, queue)?;
+    let mut brokers = Brokers::new(&args.amqp_url);
     let mut console = std::io::stdout();
-    let stats = serve(&channel, queue, function, delay, &mut console, &stop)?;
+    // Connect, make sure the queue exists, serve; on a lost connection, the same on the next
+    // broker. Closing the connection at the end hands back whatever the broker pushed unacked.
+    let (queue_type, stop) = (args.queue_type, &stop);
+    let stats = serve_with_failover(
+        &mut brokers,
+        queue,
+        queue_type,
+        &options,
+        &mut console,
+        stop,
+    )?;
     tracing::info!(?stats, "server stopped");
-    // Closing the connection hands back to the broker whatever it had pushed to us unacked.
-    connection.close()?;
     Ok(())
 }

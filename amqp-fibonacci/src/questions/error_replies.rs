@@ -6,7 +6,7 @@
 
 use amiquip::{AmqpProperties, AmqpValue, Delivery, FieldTable};
 
-use crate::{CallError, RequestError};
+use crate::RequestError;
 
 /// Header set on **error** replies only; its value is the error kind (e.g. `not-a-number`).
 pub const ERROR_HEADER: &str = "x-rpc-error";
@@ -61,19 +61,4 @@ pub fn read(reply: &Delivery) -> (String, Answer) {
         None => Answer::Value(body),
     };
     (id, answer)
-}
-
-impl Answer {
-    /// What the caller of `call`/`wait` gets for this answer.
-    pub(crate) fn into_result(self, request_queue: &str) -> Result<String, CallError> {
-        match self {
-            Answer::Value(value) => Ok(value),
-            Answer::Error { kind, message } => Err(CallError::Server { kind, message }),
-            Answer::Returned { code, text } => Err(CallError::NoQueue {
-                queue: request_queue.to_string(),
-                code,
-                text,
-            }),
-        }
-    }
 }

@@ -1,16 +1,14 @@
 //! The tutorial asks: **can one client have several calls in flight?** Yes: every call has its
 //! own `correlation_id`, so `send` can publish many and `wait` can take their answers in any
-//! order. An answer that arrives while we wait for another call is kept for its own caller; one
+//! order (`RpcClient::call_many` does a batch). An answer that arrives while we wait for another call is kept for its own caller; one
 //! nobody waits for (a duplicate after a server died between reply and ack, or a reply after our
 //! timeout) is discarded and counted.
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
 
 use crate::questions::error_replies::Answer;
-use crate::{CallError, RpcClient};
 
-/// A call that was published and not yet waited for. Hand it back to [`RpcClient::wait`].
+/// A call that was published and not yet waited for. Hand it back to `RpcClient::wait`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingCall {
     correlation_id: String,
@@ -58,6 +56,16 @@ impl Calls {
         self.pending.remove(&call.correlation_id);
     }
 
+    /// How many replies were thrown away because no call was waiting for their correlation id.
+    pub(crate) fn discarded(&self) -> u64 {
+        self.discarded
+    }
+
+    /// How many calls are published and not answered yet.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Keeps an answer for its call — if a call is still waiting for that correlation id.
     pub(crate) fn file(&mut self, id: String, answer: Answer) {
         if self.pending.remove(&id) {
@@ -67,35 +75,5 @@ impl Calls {
             self.discarded += 1;
             tracing::warn!(correlation_id = %id, ?answer, "discarding a reply nobody is waiting for");
         }
-    }
-}
-
-impl RpcClient<'_> {
-    /// Many calls in flight at once: publishes every body, then collects the answers (in the
-    /// order of `bodies`) within one overall `timeout`.
-    pub fn call_many<S: AsRef<str>>(
-        &mut self,
-        bodies: &[S],
-        timeout: Duration,
-    ) -> Result<Vec<Result<String, CallError>>, CallError> {
-        let deadline = Instant::now() + timeout;
-        let calls = bodies
-            .iter()
-            .map(|body| self.send(body.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(calls
-            .into_iter()
-            .map(|call| self.wait_until(call, deadline, timeout))
-            .collect())
-    }
-
-    /// How many replies were thrown away because no call was waiting for their correlation id.
-    pub fn discarded(&self) -> u64 {
-        self.calls.discarded
-    }
-
-    /// How many calls are published and not answered yet.
-    pub fn in_flight(&self) -> usize {
-        self.calls.pending.len()
     }
 }

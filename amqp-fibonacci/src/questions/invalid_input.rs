@@ -3,13 +3,6 @@
 //! server answers it with an error reply ([`super::error_replies`]) and acks the request, so a
 //! bad request is consumed once — never a crash, never a redelivery loop.
 
-impl crate::Function {
-    /// Parses a request body and computes the reply body: the number, or why there is none.
-    pub fn apply(self, body: &[u8]) -> Result<String, RequestError> {
-        self.compute(parse_request(body)?)
-    }
-}
-
 /// Why a request cannot be answered with a number. Sent back as an error reply, never a crash.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
@@ -63,43 +56,5 @@ fn shorten(text: &str) -> String {
     match text.char_indices().nth(KEEP) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::Function;
-
-    #[test]
-    fn bodies_are_decimal_text() {
-        assert_eq!(Function::Fib.apply(b"30"), Ok("832040".to_string()));
-        assert_eq!(Function::Fib.apply(b" 10\n"), Ok("55".to_string()));
-        assert_eq!(Function::Plus100.apply(b"30"), Ok("130".to_string()));
-        assert_eq!(Function::Plus100.apply(b"-130"), Ok("-30".to_string()));
-    }
-
-    #[test]
-    fn bad_bodies_are_errors_with_a_kind() {
-        let kind = |f: Function, body: &[u8]| f.apply(body).map_err(|e| e.kind());
-        assert_eq!(kind(Function::Fib, b"abc"), Err("not-a-number"));
-        assert_eq!(kind(Function::Fib, b""), Err("not-a-number"));
-        assert_eq!(kind(Function::Fib, b"3.5"), Err("not-a-number"));
-        assert_eq!(kind(Function::Fib, b"\xff"), Err("not-text"));
-        assert_eq!(kind(Function::Fib, b"-1"), Err("negative"));
-        assert_eq!(kind(Function::Fib, b"187"), Err("too-large"));
-        assert_eq!(kind(Function::Fib, &[b'9'; 60]), Err("too-large"));
-        assert_eq!(
-            kind(Function::Plus100, i128::MAX.to_string().as_bytes()),
-            Err("too-large")
-        );
-        let huge = "x".repeat(1 << 20);
-        let message = Function::Fib
-            .apply(huge.as_bytes())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            message.len() < 100,
-            "a bad request is not echoed in full: {message}"
-        );
     }
 }

@@ -10,13 +10,11 @@
 
 use std::time::Duration;
 
-use amiquip::Return;
+use amiquip::{Channel, Return};
 use common::endpoints::human;
 use crossbeam_channel::Receiver;
 
 use crate::questions::error_replies::Answer;
-use crate::questions::in_flight::PendingCall;
-use crate::RpcClient;
 
 /// Why a call produced no number. The texts are meant for a person at a terminal.
 #[derive(Debug, thiserror::Error)]
@@ -73,46 +71,30 @@ pub(crate) fn listener_replaced() -> Receiver<Return> {
     crossbeam_channel::never()
 }
 
-impl RpcClient<'_> {
-    /// The timeout passed: a last look at what already arrived, then the diagnosis.
-    pub(crate) fn give_up(
-        &mut self,
-        call: PendingCall,
-        timeout: Duration,
-    ) -> Result<String, CallError> {
-        while self.next_event(Duration::ZERO)? {}
-        if let Some(answer) = self.calls.take(&call) {
-            return answer.into_result(&self.request_queue);
-        }
-        self.calls.forget(&call); // a late reply will be discarded
-        Err(self.no_reply(timeout))
-    }
-
-    /// Explains a timeout: asks the broker whether anyone consumes the request queue.
-    fn no_reply(&self, timeout: Duration) -> CallError {
-        let queue = self.request_queue.clone();
-        match self.channel.queue_declare_passive(queue.clone()) {
-            Ok(found) => match found.declared_consumer_count().unwrap_or(0) {
-                0 => CallError::NoConsumer {
-                    queue,
-                    timeout,
-                    waiting: found.declared_message_count().unwrap_or(0),
-                },
-                consumers => CallError::Timeout {
-                    queue,
-                    timeout,
-                    consumers,
-                },
+/// Explains a timeout: asks the broker whether anyone consumes the request queue.
+pub(crate) fn diagnose(channel: &Channel, queue: &str, timeout: Duration) -> CallError {
+    let queue = queue.to_string();
+    match channel.queue_declare_passive(queue.clone()) {
+        Ok(found) => match found.declared_consumer_count().unwrap_or(0) {
+            0 => CallError::NoConsumer {
+                queue,
+                timeout,
+                waiting: found.declared_message_count().unwrap_or(0),
             },
-            // Deleted after our publish was routed. (The 404 also closed this channel.)
-            Err(amiquip::Error::ServerClosedChannel { code, message, .. }) if code == 404 => {
-                CallError::NoQueue {
-                    queue,
-                    code,
-                    text: message,
-                }
+            consumers => CallError::Timeout {
+                queue,
+                timeout,
+                consumers,
+            },
+        },
+        // Deleted after our publish was routed. (The 404 also closed this channel.)
+        Err(amiquip::Error::ServerClosedChannel { code, message, .. }) if code == 404 => {
+            CallError::NoQueue {
+                queue,
+                code,
+                text: message,
             }
-            Err(other) => other.into(),
         }
+        Err(other) => other.into(),
     }
 }

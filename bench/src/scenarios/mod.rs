@@ -61,8 +61,14 @@ pub const ALL: &[Scenario] = &[
     },
     Scenario {
         name: "amqp-rpc-pipelined",
-        about: "RabbitMQ RPC calls/s, Rust client with 64 in flight vs pika (sequential)",
+        about: "RabbitMQ RPC calls/s, Rust client with 64 in flight (prefetch 20; 1; direct \
+                reply-to) vs pika (sequential)",
         run: amqp_rpc::run_pipelined,
+    },
+    Scenario {
+        name: "amqp-rpc-cluster",
+        about: "RabbitMQ RPC calls/s, load mode: 3-node cluster with a quorum queue vs one node",
+        run: amqp_rpc::run_cluster,
     },
     Scenario {
         name: "xmlrpc",
