@@ -26,6 +26,7 @@ pub mod client;
 pub mod event;
 pub mod method;
 pub mod middleware;
+pub mod python;
 pub mod server;
 pub mod workers;
 

@@ -103,6 +103,37 @@ fn check_arity(expected: usize, got: usize) -> Result<(), Failure> {
     ))
 }
 
+/// CPython's own words for a call with the wrong count of arguments, for a function `name`
+/// whose parameters are `params`: `add() missing 1 required positional argument: 'b'`,
+/// `add() takes 2 positional arguments but 3 were given`. `None` when the count is right.
+pub fn arity_error(name: &str, params: &[String], got: usize) -> Option<Failure> {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let expected = params.len();
+    let message = if got > expected {
+        let verb = if got == 1 { "was" } else { "were" };
+        format!(
+            "{name}() takes {expected} positional argument{} but {got} {verb} given",
+            plural(expected)
+        )
+    } else if got < expected {
+        let missing: Vec<String> = params[got..].iter().map(|p| format!("'{p}'")).collect();
+        let listed = match missing.as_slice() {
+            [one] => one.clone(),
+            [init @ .., last] if init.len() == 1 => format!("{} and {last}", init[0]),
+            [init @ .., last] => format!("{}, and {last}", init.join(", ")),
+            [] => String::new(),
+        };
+        format!(
+            "{name}() missing {} required positional argument{}: {listed}",
+            missing.len(),
+            plural(missing.len())
+        )
+    } else {
+        return None;
+    };
+    Some(Failure::new("TypeError", message))
+}
+
 /// A result as it goes on the wire. Through `rmp_serde::to_vec_named`, so that a struct
 /// becomes a map keyed by its field names (what a Python client can read), not an array.
 pub fn to_value<R: Serialize>(result: &R) -> Result<Value, Failure> {
@@ -179,6 +210,33 @@ mod tests {
         assert_eq!(err.name, "TypeError");
         let err = invoke(add, vec![2.into(), "x".into()]).unwrap_err();
         assert!(err.message.starts_with("argument 2: invalid type"), "{err}");
+    }
+
+    #[test]
+    fn wrong_counts_get_cpythons_words() {
+        let params = ["a".to_string(), "b".to_string(), "c".to_string()];
+        let says = |n: usize, got: usize| arity_error("f", &params[..n], got).map(|f| f.message);
+        assert_eq!(says(2, 2), None);
+        assert_eq!(
+            says(2, 3).as_deref(),
+            Some("f() takes 2 positional arguments but 3 were given")
+        );
+        assert_eq!(
+            says(0, 1).as_deref(),
+            Some("f() takes 0 positional arguments but 1 was given")
+        );
+        assert_eq!(
+            says(1, 0).as_deref(),
+            Some("f() missing 1 required positional argument: 'a'")
+        );
+        assert_eq!(
+            says(2, 0).as_deref(),
+            Some("f() missing 2 required positional arguments: 'a' and 'b'")
+        );
+        assert_eq!(
+            says(3, 0).as_deref(),
+            Some("f() missing 3 required positional arguments: 'a', 'b', and 'c'")
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use rmpv::Value;
 
 use crate::event::{self, id_key, Event};
-use crate::method::{Answer, Failure, Method, StreamMethod};
+use crate::method::{self, Answer, Failure, Method, StreamMethod};
 use crate::middleware::{self, Call, Middleware, Outcome};
 use crate::workers::Workers;
 
@@ -103,6 +103,14 @@ impl Server {
             args.len()
         );
         let doc = doc.to_string();
+        // A wrong count of arguments gets CPython's TypeError, naming the parameters.
+        let (method, params) = (name.clone(), args.clone());
+        let call = Box::new(move |given: Vec<Value>| {
+            match method::arity_error(&method, &params, given.len()) {
+                Some(failure) => Err(failure),
+                None => call(given),
+            }
+        });
         self.methods.insert(name, Registered { args, doc, call });
         self
     }

@@ -37,7 +37,9 @@ fn the_client_prints_json_one_line_per_stream_item() {
     let inspect = ok(&["--inspect"]);
     assert_eq!(inspect[0], r#""zerorpc-server""#);
     assert!(
-        inspect.contains(&"add(a, b)  a + b, for integers or floats (like Python)".to_string()),
+        inspect.contains(
+            &"add(a, b)  a + b, as Python computes it (numbers, strings, bytes, lists)".to_string()
+        ),
         "{inspect:?}"
     );
     for (args, want) in [

@@ -138,13 +138,13 @@ fn errors_are_triples_and_an_unknown_method_is_a_name_error() {
             "add",
             vec![Value::from(1)],
             "TypeError",
-            "takes 2 positional argument(s) but 1 were given",
+            "add() missing 1 required positional argument: 'b'",
         ),
         (
             "add",
             vec![Value::from(1), Value::from("x")],
             "TypeError",
-            "argument 2: data did not match any variant of untagged enum Number",
+            "unsupported operand type(s) for +: 'int' and 'str'",
         ),
     ] {
         socket
