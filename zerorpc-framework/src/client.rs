@@ -56,17 +56,32 @@ pub enum Error {
         message: String,
         traceback: String,
     },
-    #[error("no answer from {endpoint} within {} calling {method} — is zerorpc-server running?", common::endpoints::human(*.timeout))]
+    /// Not one event (not even a heartbeat) came back for the call.
+    #[error("nothing ever answered at {endpoint} ({method}, {} waited): {}{}", common::endpoints::human(*.waited), if *.connected { "a peer is connected there, but it sent no zerorpc event — is it a zerorpc server?" } else { "is zerorpc-server running? (cargo run -p zerorpc-framework)" }, heartbeat_note(*.heartbeat))]
+    NoAnswer {
+        endpoint: String,
+        method: String,
+        waited: Duration,
+        heartbeat: Duration,
+        /// Whether a ZeroMQ peer was connected (the socket monitor's handshake).
+        connected: bool,
+    },
+    /// The server is there, but the answer took longer than the timeout.
+    #[error("{method}: the call took longer than --timeout {}; the server at {endpoint} is alive ({})", common::endpoints::human(*.timeout), if *.heard { "heartbeats arrived" } else { "connected; its first heartbeat was not due yet" })]
     Timeout {
         endpoint: String,
         method: String,
         timeout: Duration,
+        /// Whether its heartbeats arrived (else only the connection was seen).
+        heard: bool,
     },
-    #[error("lost remote {endpoint}: no heartbeat for {} while calling {method} — did the server die?", common::endpoints::human(*.after))]
+    /// The server had answered (this call or an earlier one), then went silent.
+    #[error("lost remote {endpoint}: it had answered, then sent nothing for {} during {method} — did the server die?{}", common::endpoints::human(*.after), heartbeat_note(*.heartbeat))]
     LostRemote {
         endpoint: String,
         method: String,
         after: Duration,
+        heartbeat: Duration,
     },
     #[error("unexpected answer to {method}: {what}")]
     Protocol { method: String, what: String },
@@ -74,6 +89,24 @@ pub enum Error {
     Closed,
     #[error(transparent)]
     Zmq(#[from] zmq::Error),
+}
+
+/// A wait as a person reads it: to a tenth of a second (`10 s`, not `10.001510135 s`).
+fn tenths(waited: Duration) -> Duration {
+    Duration::from_millis(u64::try_from((waited.as_millis() + 50) / 100 * 100).unwrap_or(u64::MAX))
+}
+
+/// When our heartbeat is not zerorpc's default, the likely cause of a silence: a server on
+/// the default heartbeats less often than we expect.
+fn heartbeat_note(ours: Duration) -> String {
+    if ours == crate::HEARTBEAT_INTERVAL {
+        return String::new();
+    }
+    format!(
+        " (our --heartbeat is {}, zerorpc's default {}: both sides must use the same interval)",
+        common::endpoints::human(ours),
+        common::endpoints::human(crate::HEARTBEAT_INTERVAL)
+    )
 }
 
 /// What a call answered: one value, or a stream of them.
@@ -86,7 +119,10 @@ pub enum Reply {
 /// What the I/O thread puts in a call's mailbox.
 enum Incoming {
     Event(Event),
-    Lost,
+    /// The first heartbeat of the call: the server is alive.
+    Heard,
+    /// No event from the server for this long: it is gone (or was never there).
+    Lost(Duration),
 }
 
 struct Inner {
@@ -97,6 +133,11 @@ struct Inner {
     /// To the I/O thread: `[command, call key, payload]`; `None` once closed.
     outbox: Mutex<Option<zmq::Socket>>,
     stop: AtomicBool,
+    /// Whether a ZeroMQ peer is connected (from the DEALER's socket monitor): tells "no
+    /// server" from "a slow server" when no heartbeat came yet.
+    connected: AtomicBool,
+    /// Whether the server ever sent us an event (any call): "lost" rather than "never there".
+    answered: AtomicBool,
 }
 
 impl Inner {
@@ -127,8 +168,32 @@ impl Client {
     pub fn connect(endpoint: &str, options: Options) -> Result<Client, Error> {
         let context = zmq::Context::new();
         let dealer = context.socket(zmq::DEALER)?;
-        dealer.set_linger(200)?;
         dealer.connect(endpoint)?;
+        Client::start(context, dealer, endpoint.to_string(), options)
+    }
+
+    /// Binds the DEALER to `endpoint` instead, for servers that connect to us
+    /// (`zerorpc-server --connect`).
+    pub fn bind(endpoint: &str, options: Options) -> Result<Client, Error> {
+        let context = zmq::Context::new();
+        let dealer = context.socket(zmq::DEALER)?;
+        dealer.bind(endpoint)?;
+        let endpoint = common::zmq_util::last_endpoint(&dealer)?;
+        Client::start(context, dealer, endpoint, options)
+    }
+
+    /// The endpoint connected or bound (a bound `tcp://…:*` with its port filled in).
+    pub fn endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    fn start(
+        context: zmq::Context,
+        dealer: zmq::Socket,
+        endpoint: String,
+        options: Options,
+    ) -> Result<Client, Error> {
+        dealer.set_linger(200)?;
         static INBOXES: AtomicU64 = AtomicU64::new(0);
         let inproc = format!(
             "inproc://zerorpc-client-{}",
@@ -139,18 +204,26 @@ impl Client {
         let push = context.socket(zmq::PUSH)?;
         push.set_linger(0)?;
         push.connect(&inproc)?;
+        let events =
+            zmq::SocketEvent::HANDSHAKE_SUCCEEDED as i32 | zmq::SocketEvent::DISCONNECTED as i32;
+        let watched = format!("{inproc}-monitor");
+        dealer.monitor(&watched, events)?;
+        let monitor = context.socket(zmq::PAIR)?;
+        monitor.connect(&watched)?;
         let inner = Arc::new(Inner {
-            endpoint: endpoint.to_string(),
+            endpoint,
             options,
             calls: Mutex::new(HashMap::new()),
             outbox: Mutex::new(Some(push)),
             stop: AtomicBool::new(false),
+            connected: AtomicBool::new(false),
+            answered: AtomicBool::new(false),
         });
         let shared = Arc::clone(&inner);
         let io = std::thread::Builder::new()
             .name("zerorpc-client-io".into())
             .spawn(move || {
-                if let Err(e) = io_loop(&shared, &dealer, &pull) {
+                if let Err(e) = io_loop(&shared, &dealer, &pull, &monitor) {
                     tracing::error!(error = %e, "the client's I/O thread stopped");
                 }
                 drop(context);
@@ -226,6 +299,7 @@ impl Client {
             key,
             rx,
             method: method.to_string(),
+            heard: std::cell::Cell::new(false),
         };
         self.inner
             .command(b"open", &pending.key, &request.encode())?;
@@ -255,6 +329,8 @@ struct Pending {
     key: Vec<u8>,
     rx: mpsc::Receiver<Incoming>,
     method: String,
+    /// Whether anything (an event, a heartbeat) came back for this call yet.
+    heard: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for Pending {
@@ -264,21 +340,70 @@ impl std::fmt::Debug for Pending {
 }
 
 impl Pending {
+    /// The next event of the call, within the timeout. The error names the likely cause:
+    /// no server at all, a server alive but slow, or a server that went silent.
     fn recv(&self) -> Result<Event, Error> {
-        let timeout = self.inner.options.timeout;
-        match self.rx.recv_timeout(timeout) {
-            Ok(Incoming::Event(event)) => Ok(event),
-            Ok(Incoming::Lost) => Err(Error::LostRemote {
-                endpoint: self.inner.endpoint.clone(),
-                method: self.method.clone(),
-                after: self.inner.options.heartbeat * 2,
-            }),
-            Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::Timeout {
-                endpoint: self.inner.endpoint.clone(),
-                method: self.method.clone(),
-                timeout,
-            }),
-            Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::Closed),
+        let options = &self.inner.options;
+        let started = Instant::now();
+        let deadline = started + options.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let incoming = self.rx.recv_timeout(left);
+            let heard = self.heard.get();
+            let answered = self.inner.answered.load(Ordering::Relaxed);
+            let endpoint = self.inner.endpoint.clone();
+            let method = self.method.clone();
+            let heartbeat = options.heartbeat;
+            return match incoming {
+                Ok(Incoming::Event(event)) => {
+                    self.heard.set(true);
+                    Ok(event)
+                }
+                Ok(Incoming::Heard) => {
+                    self.heard.set(true);
+                    continue;
+                }
+                Ok(Incoming::Lost(silent)) if heard || answered => Err(Error::LostRemote {
+                    endpoint,
+                    method,
+                    after: tenths(silent),
+                    heartbeat,
+                }),
+                Ok(Incoming::Lost(_)) => Err(Error::NoAnswer {
+                    endpoint,
+                    method,
+                    waited: tenths(started.elapsed()),
+                    heartbeat,
+                    connected: self.inner.connected.load(Ordering::Relaxed),
+                }),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let connected = self.inner.connected.load(Ordering::Relaxed);
+                    if heard || connected {
+                        Err(Error::Timeout {
+                            endpoint,
+                            method,
+                            timeout: options.timeout,
+                            heard,
+                        })
+                    } else if answered {
+                        Err(Error::LostRemote {
+                            endpoint,
+                            method,
+                            after: tenths(started.elapsed()),
+                            heartbeat,
+                        })
+                    } else {
+                        Err(Error::NoAnswer {
+                            endpoint,
+                            method,
+                            waited: tenths(started.elapsed()),
+                            heartbeat,
+                            connected,
+                        })
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::Closed),
+            };
         }
     }
 
@@ -388,11 +513,19 @@ struct Open {
     id: Value,
     last_heard: Instant,
     next_heartbeat: Instant,
+    /// Whether the server has sent anything on this call yet.
+    heard: bool,
 }
 
-fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<(), zmq::Error> {
+fn io_loop(
+    inner: &Inner,
+    dealer: &zmq::Socket,
+    pull: &zmq::Socket,
+    monitor: &zmq::Socket,
+) -> Result<(), zmq::Error> {
     let interval = inner.options.heartbeat;
     let mut open: HashMap<Vec<u8>, Open> = HashMap::new();
+    let mut peers = 0i64;
     while !inner.stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         let wait = open
@@ -401,18 +534,36 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
             .min()
             .unwrap_or(STOP_CHECK)
             .min(STOP_CHECK);
-        let (from_server, from_callers) = {
+        let (from_server, from_callers, from_monitor) = {
             let mut items = [
                 dealer.as_poll_item(zmq::POLLIN),
                 pull.as_poll_item(zmq::POLLIN),
+                monitor.as_poll_item(zmq::POLLIN),
             ];
             match zmq::poll(&mut items, i64::try_from(wait.as_millis()).unwrap_or(0) + 1) {
                 Ok(_) => {}
                 Err(zmq::Error::EINTR) => continue,
                 Err(e) => return Err(e),
             }
-            (items[0].is_readable(), items[1].is_readable())
+            let readable = |i: usize| items[i].is_readable();
+            (readable(0), readable(1), readable(2))
         };
+        // The monitor's events: [u16 event + u32 value, endpoint].
+        for _ in 0..if from_monitor { 16 } else { 0 } {
+            let Ok(frames) = monitor.recv_multipart(zmq::DONTWAIT) else {
+                break;
+            };
+            let id = frames
+                .first()
+                .and_then(|f| f.get(..2))
+                .map(|b| [b[0], b[1]]);
+            match id.map(|id| zmq::SocketEvent::from_raw(u16::from_le_bytes(id))) {
+                Some(zmq::SocketEvent::HANDSHAKE_SUCCEEDED) => peers += 1,
+                Some(zmq::SocketEvent::DISCONNECTED) => peers = (peers - 1).max(0),
+                _ => {}
+            }
+            inner.connected.store(peers > 0, Ordering::Relaxed);
+        }
         for _ in 0..if from_callers { 256 } else { 0 } {
             let frames = match pull.recv_multipart(zmq::DONTWAIT) {
                 Ok(frames) => frames,
@@ -430,6 +581,7 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
                             id,
                             last_heard: now,
                             next_heartbeat: now + interval,
+                            heard: false,
                         },
                     );
                     dealer.send_multipart([&b""[..], &payload], 0)?;
@@ -460,9 +612,21 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
                 tracing::warn!(name = %event.name, "dropped an event without response_to");
                 continue;
             };
+            inner.answered.store(true, Ordering::Relaxed);
+            let first = open.get_mut(&key).is_some_and(|o| {
+                o.last_heard = Instant::now();
+                !std::mem::replace(&mut o.heard, true)
+            });
             if event.name == event::HEARTBEAT {
-                if let Some(o) = open.get_mut(&key) {
-                    o.last_heard = Instant::now();
+                if first {
+                    if let Some(mailbox) = inner
+                        .calls
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get(&key)
+                    {
+                        let _ = mailbox.send(Incoming::Heard);
+                    }
                 }
                 continue;
             }
@@ -482,9 +646,14 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
         }
         let now = Instant::now();
         let mut lost = Vec::new();
+        // Before the server's first heartbeat we wait at least zerorpc's default two
+        // intervals, so that a shorter --heartbeat than the server's is not mistaken for a
+        // dead server before it had a chance to speak.
+        let first_contact = interval.max(crate::HEARTBEAT_INTERVAL) * 2;
         for (key, o) in &mut open {
-            if now > o.last_heard + interval * 2 {
-                lost.push(key.clone());
+            let silence = if o.heard { interval * 2 } else { first_contact };
+            if now > o.last_heard + silence {
+                lost.push((key.clone(), silence));
             } else if now >= o.next_heartbeat {
                 o.next_heartbeat = now + interval;
                 let hb = Event::new(
@@ -495,7 +664,7 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
                 dealer.send_multipart([&b""[..], &hb.encode()], 0)?;
             }
         }
-        for key in lost {
+        for (key, silent) in lost {
             open.remove(&key);
             if let Some(mailbox) = inner
                 .calls
@@ -503,7 +672,7 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
                 .unwrap_or_else(|p| p.into_inner())
                 .get(&key)
             {
-                let _ = mailbox.send(Incoming::Lost);
+                let _ = mailbox.send(Incoming::Lost(silent));
             }
         }
     }

@@ -34,6 +34,9 @@ const STOP_CHECK: Duration = Duration::from_millis(100);
 /// At most this many calls run at once; more get `ERR ServerBusy` (each running call has a
 /// thread of its own).
 pub const MAX_IN_FLIGHT: usize = 1024;
+/// After `quit()`, the calls still running get this long to finish before they are handed
+/// back with `ERR ServerStopping` (the `quit` call itself is answered first).
+const QUIT_GRACE: Duration = Duration::from_secs(1);
 /// Sockets are closed with this linger when the server stops: replies already queued get a
 /// moment to leave, a dead client cannot hold the process.
 const LINGER_MS: i32 = 200;
@@ -52,6 +55,8 @@ pub struct Server {
     middleware: Vec<Box<dyn Middleware>>,
     heartbeat: Duration,
     console: Option<Mutex<Box<dyn Write + Send>>>,
+    /// Raised by the `quit()` method ([`Server::allow_quit`]).
+    quitting: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Server {
@@ -85,6 +90,7 @@ impl Server {
             middleware: Vec::new(),
             heartbeat: crate::HEARTBEAT_INTERVAL,
             console: None,
+            quitting: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -134,6 +140,17 @@ impl Server {
         self
     }
 
+    /// Adds `quit()`: it answers `null`, then the server stops as on Ctrl-C (the calls in hand
+    /// get a second to finish). zerorpc's cross-implementation tests end with it.
+    pub fn allow_quit(self) -> Server {
+        let quitting = Arc::clone(&self.quitting);
+        let quit = move || {
+            quitting.store(true, Ordering::SeqCst);
+            Ok(Value::Nil)
+        };
+        self.method("quit()", "answers null, then stops the server", quit)
+    }
+
     /// Another heartbeat interval than zerorpc's 5 s (both sides must agree: a peer is lost
     /// after two intervals without a heartbeat).
     pub fn heartbeat(mut self, interval: Duration) -> Server {
@@ -155,9 +172,26 @@ impl Server {
     /// Binds a ROUTER socket to `endpoint` (`tcp://127.0.0.1:*` picks a free port).
     pub fn bind(self, context: &zmq::Context, endpoint: &str) -> Result<Bound, zmq::Error> {
         let router = context.socket(zmq::ROUTER)?;
-        router.set_linger(LINGER_MS)?;
         router.bind(endpoint)?;
         let endpoint = common::zmq_util::last_endpoint(&router)?;
+        self.serve_on(context, router, endpoint)
+    }
+
+    /// Connects the ROUTER to `endpoint` instead, where a client bound (`zerorpc-client
+    /// --bind`): the layout where workers come and go and the client stays put.
+    pub fn connect(self, context: &zmq::Context, endpoint: &str) -> Result<Bound, zmq::Error> {
+        let router = context.socket(zmq::ROUTER)?;
+        router.connect(endpoint)?;
+        self.serve_on(context, router, endpoint.to_string())
+    }
+
+    fn serve_on(
+        self,
+        context: &zmq::Context,
+        router: zmq::Socket,
+        endpoint: String,
+    ) -> Result<Bound, zmq::Error> {
+        router.set_linger(LINGER_MS)?;
         static OUTBOXES: AtomicU64 = AtomicU64::new(0);
         let inproc = format!(
             "inproc://zerorpc-outbox-{}",
@@ -191,6 +225,22 @@ impl Server {
                 let name = call.args.first().and_then(Value::as_str).unwrap_or("");
                 match self.methods.get(name) {
                     Some(m) => value(m.doc.as_str().into()),
+                    None => Err(Failure::new("NameError", name)),
+                }
+            }
+            // Python's `inspect.getargspec(f)`: `[args, varargs, keywords, defaults]`.
+            "_zerorpc_args" => {
+                let name = call.args.first().and_then(Value::as_str).unwrap_or("");
+                match self.methods.get(name) {
+                    Some(m) => {
+                        let args = m.args.iter().map(|a| Value::from(a.as_str())).collect();
+                        value(Value::Array(vec![
+                            Value::Array(args),
+                            Value::Nil,
+                            Value::Nil,
+                            Value::Nil,
+                        ]))
+                    }
                     None => Err(Failure::new("NameError", name)),
                 }
             }
@@ -338,10 +388,7 @@ impl Bound {
         let result = state.serve(&self.pull, stop);
         // Hand back the calls in hand: each open one gets an ERR now (sent within the
         // socket's linger) instead of a LostRemote 10 s later.
-        let stopping = Failure::new(
-            "ServerStopping",
-            "the server is shutting down; call again later",
-        );
+        let stopping = stopping();
         for conversation in state.conversations.values() {
             conversation.channel.close();
             let request_id = conversation.channel.request_id.clone();
@@ -359,6 +406,13 @@ impl Bound {
     }
 }
 
+fn stopping() -> Failure {
+    Failure::new(
+        "ServerStopping",
+        "the server is shutting down; call again later",
+    )
+}
+
 struct State<'a> {
     server: Arc<Server>,
     router: &'a zmq::Socket,
@@ -371,7 +425,16 @@ struct State<'a> {
 
 impl State<'_> {
     fn serve(&mut self, pull: &zmq::Socket, stop: &AtomicBool) -> Result<(), zmq::Error> {
+        let mut quit_deadline = None;
         while !stop.load(Ordering::Relaxed) {
+            // After quit(): serve on until the calls in hand (quit's own answer first) are
+            // answered, or the grace period is over.
+            if self.server.quitting.load(Ordering::Relaxed) {
+                let deadline = *quit_deadline.get_or_insert_with(|| Instant::now() + QUIT_GRACE);
+                if self.conversations.is_empty() || Instant::now() >= deadline {
+                    break;
+                }
+            }
             let timeout = self.until_next_tick();
             let (from_clients, from_workers) = {
                 let mut items = [
@@ -509,6 +572,10 @@ impl State<'_> {
                 format!("{MAX_IN_FLIGHT} calls already running; try again"),
             );
             channel.send(event::ERR, busy.to_args(&event.name), true);
+            return;
+        }
+        if self.server.quitting.load(Ordering::Relaxed) {
+            channel.send(event::ERR, stopping().to_args(&event.name), true);
             return;
         }
         let server = Arc::clone(&self.server);

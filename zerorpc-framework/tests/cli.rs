@@ -34,6 +34,11 @@ fn the_client_prints_json_one_line_per_stream_item() {
     );
     assert_eq!(ok(&["count", "3"]), ["0", "1", "2"]);
     assert_eq!(ok(&["_zerorpc_ping"]), [r#"["pong","zerorpc-server"]"#]);
+    // Python's inspect.getargspec(add): [args, varargs, keywords, defaults].
+    assert_eq!(
+        ok(&["_zerorpc_args", "add"]),
+        [r#"[["a","b"],null,null,null]"#]
+    );
     let inspect = ok(&["--inspect"]);
     assert_eq!(inspect[0], r#""zerorpc-server""#);
     assert!(
@@ -59,29 +64,6 @@ fn the_client_prints_json_one_line_per_stream_item() {
     assert!(
         lines.contains(&"count(3) = stream of 3 items".to_string()),
         "{lines:?}"
-    );
-}
-
-#[test]
-fn the_client_explains_a_missing_server() {
-    let endpoint = free_endpoint(); // nobody there
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zerorpc-client"));
-    cmd.args([
-        "--connect",
-        &endpoint,
-        "--timeout",
-        "300ms",
-        "add",
-        "1",
-        "2",
-    ]);
-    let done = run("zerorpc-client", &mut cmd, WAIT);
-    assert_eq!(done.status.and_then(|s| s.code()), Some(1));
-    assert!(
-        done.stderr.contains("no answer from")
-            && done.stderr.contains("is zerorpc-server running?"),
-        "{}",
-        done.stderr
     );
 }
 
@@ -244,4 +226,27 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
     ] {
         common::testing::assert_endpoint_error(bin, flag, "localhost:4242", args);
     }
+}
+
+/// The "workers connect to the client" layout: `zerorpc-client --bind`, `zerorpc-server
+/// --connect`; and zerorpc-python's syntax, the endpoint as the first word.
+#[test]
+fn a_bound_client_is_served_by_a_connecting_server() {
+    let endpoint = free_endpoint();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zerorpc-client"));
+    cmd.args(["--bind", &endpoint, "--timeout", "15s", "add", "2", "3"]);
+    let caller = Proc::spawn("zerorpc-client --bind", &mut cmd);
+    let mut server = Command::new(env!("CARGO_BIN_EXE_zerorpc-server"));
+    server
+        .args(["--connect", &endpoint])
+        .env("RUST_LOG", "warn");
+    let _server = Proc::spawn("zerorpc-server --connect", &mut server);
+    assert_eq!(caller.finish(WAIT).success().unwrap(), ["5"]);
+
+    let served = InProcess::start(Duration::from_secs(5), None);
+    let mut python_style = Command::new(env!("CARGO_BIN_EXE_zerorpc-client"));
+    python_style.args(["--json", &served.endpoint, "add", "2", "3"]);
+    let lines = run("zerorpc-client --json ENDPOINT", &mut python_style, WAIT);
+    assert_eq!(lines.success().unwrap(), ["5"]);
+    served.stop();
 }

@@ -1,7 +1,9 @@
 //! Every integration test of this crate, in one test binary (one link instead of one per file).
 
 mod cli;
+mod crosstests;
 mod differential;
+mod errors;
 mod faults;
 mod fuzz;
 mod interop;
