@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use rmpv::Value;
 
 use crate::event::{self, id_key, Event};
-use crate::method::{self, Answer, Failure, Method, StreamMethod};
+use crate::method::{Answer, Failure, Method, Signature, StreamMethod};
 use crate::middleware::{self, Call, Middleware, Outcome};
 use crate::workers::Workers;
 
@@ -68,19 +68,6 @@ impl std::fmt::Debug for Server {
     }
 }
 
-/// `"add(a, b)"` → `("add", ["a", "b"])`.
-fn parse_signature(signature: &str) -> (String, Vec<String>) {
-    let (name, rest) = signature.split_once('(').unwrap_or((signature, ")"));
-    let args = rest
-        .trim_end_matches(')')
-        .split(',')
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .map(str::to_string)
-        .collect();
-    (name.trim().to_string(), args)
-}
-
 impl Server {
     /// A server called `name` (what `_zerorpc_name` and `_zerorpc_ping` answer).
     pub fn new(name: impl Into<String>) -> Server {
@@ -101,7 +88,7 @@ impl Server {
         arity: usize,
         call: Box<dyn Fn(Vec<Value>) -> Outcome + Send + Sync>,
     ) -> Server {
-        let (name, args) = parse_signature(signature);
+        let Signature { name, params: args } = Signature::parse(signature);
         assert_eq!(
             args.len(),
             arity,
@@ -109,14 +96,6 @@ impl Server {
             args.len()
         );
         let doc = doc.to_string();
-        // A wrong count of arguments gets CPython's TypeError, naming the parameters.
-        let (method, params) = (name.clone(), args.clone());
-        let call = Box::new(move |given: Vec<Value>| {
-            match method::arity_error(&method, &params, given.len()) {
-                Some(failure) => Err(failure),
-                None => call(given),
-            }
-        });
         self.methods.insert(name, Registered { args, doc, call });
         self
     }
@@ -124,13 +103,15 @@ impl Server {
     /// Registers a plain function under `signature` (`"add(a, b)"`: its name and the names
     /// `_zerorpc_inspect` shows for its arguments), with a one-line `doc`.
     pub fn method<P, M: Method<P>>(self, signature: &str, doc: &str, function: M) -> Server {
-        let call = move |args| function.invoke(args).map(Answer::Value);
+        let parsed = Signature::parse(signature);
+        let call = move |args| function.invoke(&parsed, args).map(Answer::Value);
         self.register(signature, doc, M::ARITY, Box::new(call))
     }
 
     /// Registers a function returning an iterator: each item goes out as a `STREAM` event.
     pub fn stream<P, M: StreamMethod<P>>(self, signature: &str, doc: &str, function: M) -> Server {
-        let call = move |args| function.invoke(args).map(Answer::Stream);
+        let parsed = Signature::parse(signature);
+        let call = move |args| function.invoke(&parsed, args).map(Answer::Stream);
         self.register(signature, doc, M::ARITY, Box::new(call))
     }
 
@@ -287,8 +268,42 @@ impl Server {
 
 /// `add(2, 3)`: a call as the console line shows it.
 pub fn display_call(method: &str, args: &[Value]) -> String {
-    let args: Vec<String> = args.iter().map(Value::to_string).collect();
+    let args: Vec<String> = args.iter().map(display).collect();
     format!("{method}({})", args.join(", "))
+}
+
+/// A value as the console line shows it: rmpv's text, except that bin reads as Python's
+/// bytes (`b'random bytes'`, not a list of numbers) and a float as Rust's shortest form
+/// (`1e308`, not 309 digits).
+pub fn display(value: &Value) -> String {
+    match value {
+        Value::Binary(bytes) => {
+            let text: String = bytes
+                .iter()
+                .map(|&b| match b {
+                    b'\\' | b'\'' => format!("\\{}", b as char),
+                    b' '..=b'~' => (b as char).to_string(),
+                    b'\n' => "\\n".into(),
+                    _ => format!("\\x{b:02x}"),
+                })
+                .collect();
+            format!("b'{text}'")
+        }
+        Value::F64(f) => format!("{f:?}"),
+        Value::F32(f) => format!("{f:?}"),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(display).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Map(entries) => {
+            let entries: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", display(k), display(v)))
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// A server with its socket bound, ready to [`Bound::run`].
@@ -684,7 +699,7 @@ fn answer(server: &Server, channel: &Channel, event: Event) {
     });
     match outcome {
         Ok(Answer::Value(value)) => {
-            server.print(&format!("{shown} = {value}"));
+            server.print(&format!("{shown} = {}", display(&value)));
             channel.send(event::OK, Value::Array(vec![value]), true);
         }
         Ok(Answer::Stream(items)) => {
@@ -721,12 +736,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn signatures_give_the_name_and_the_argument_names() {
+    fn the_console_shows_bytes_as_python_does() {
+        let call = display_call("echo", &[Value::Binary(b"random bytes\x00'".to_vec())]);
+        assert_eq!(call, r"echo(b'random bytes\x00\'')");
+        assert_eq!(display(&Value::from(1e308)), "1e308");
         assert_eq!(
-            parse_signature("add(a, b)"),
-            ("add".into(), vec!["a".into(), "b".into()])
+            display(&Value::Array(vec![0.5.into(), "a".into()])),
+            r#"[0.5, "a"]"#
         );
-        assert_eq!(parse_signature("now()"), ("now".into(), vec![]));
-        assert_eq!(parse_signature("now"), ("now".into(), vec![]));
+    }
+
+    #[test]
+    fn signatures_give_the_name_and_the_argument_names() {
+        let parsed = Signature::parse("add(a, b)");
+        assert_eq!(
+            (parsed.name.as_str(), parsed.params),
+            ("add", vec!["a".into(), "b".into()])
+        );
+        assert_eq!(Signature::parse("now()").params, Vec::<String>::new());
+        assert_eq!(Signature::parse("now").name, "now");
     }
 }

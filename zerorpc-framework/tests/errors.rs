@@ -122,6 +122,22 @@ fn argument_errors_are_in_pythons_words() {
         stderr.contains("error: TypeError: add() missing 1 required positional argument: 'b'"),
         "{stderr}"
     );
+    // A typed parameter: plain words, never serde's.
+    let stderr = fails(&[&e, "count", "-1"]);
+    assert!(
+        stderr.contains("error: ValueError: count() argument 1: n must be ≥ 0, got -1"),
+        "{stderr}"
+    );
+    let stderr = fails(&[&e, "hello", "5"]);
+    assert!(
+        stderr.contains("error: TypeError: hello() argument 1 (name) must be str, not int"),
+        "{stderr}"
+    );
+    let stderr = fails(&[&e, "sleep", "soon"]);
+    assert!(
+        stderr.contains("error: TypeError: sleep() argument 1 (seconds) must be a number (int or float), not str"),
+        "{stderr}"
+    );
     server.stop();
 }
 
