@@ -44,6 +44,34 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// Protocol v1's form (a call whose header has no `v`, or `v` < 2, as zerorpc-python
+    /// reads it): `ERR [repr]`, one string, Python's `repr(exception)`: `NameError('ad')`.
+    pub fn to_args_v1(&self) -> Value {
+        let quote = if self.message.contains('\'') && !self.message.contains('"') {
+            '"'
+        } else {
+            '\''
+        };
+        let mut repr = String::new();
+        for c in self.message.chars() {
+            match c {
+                '\\' => repr.push_str("\\\\"),
+                '\n' => repr.push_str("\\n"),
+                c if c == quote => {
+                    repr.push('\\');
+                    repr.push(c);
+                }
+                c => repr.push(c),
+            }
+        }
+        Value::Array(vec![Value::from(format!(
+            "{}({quote}{repr}{quote})",
+            self.name
+        ))])
+    }
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.name, self.message)
@@ -295,6 +323,16 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "ValueError: f() argument 1: a must be ≥ 0, got -1"
+        );
+    }
+
+    #[test]
+    fn protocol_1_errors_are_pythons_repr() {
+        let v1 = |m: &str| Failure::new("NameError", m).to_args_v1();
+        assert_eq!(v1("ad"), Value::Array(vec!["NameError('ad')".into()]));
+        assert_eq!(
+            v1("it's"),
+            Value::Array(vec![r#"NameError("it's")"#.into()])
         );
     }
 

@@ -668,6 +668,18 @@ fn send(router: &zmq::Socket, identity: &[Vec<u8>], payload: &[u8]) -> Result<()
 /// A worker: middleware, method, then the answer event(s) and the console line.
 fn answer(server: &Server, channel: &Channel, event: Event) {
     let method = event.name.as_str();
+    // zerorpc-python reads a header without `v` as protocol 1, whose ERR is one string.
+    let v1 = match event.header.get("v") {
+        None => true,
+        Some(v) => v.as_i64().is_some_and(|v| v < 2),
+    };
+    let err = |failure: &Failure| {
+        if v1 {
+            failure.to_args_v1()
+        } else {
+            failure.to_args(method)
+        }
+    };
     let args = match event.args {
         Value::Array(args) => args,
         other => {
@@ -677,7 +689,7 @@ fn answer(server: &Server, channel: &Channel, event: Event) {
             );
             let failure = Failure::new("TypeError", why);
             server.print(&format!("{method}(?) = ERR {failure}"));
-            channel.send(event::ERR, failure.to_args(method), true);
+            channel.send(event::ERR, err(&failure), true);
             return;
         }
     };
@@ -716,7 +728,7 @@ fn answer(server: &Server, channel: &Channel, event: Event) {
                     }
                     Err(failure) => {
                         server.print(&format!("{shown} = ERR {failure} after {count} items"));
-                        channel.send(event::ERR, failure.to_args(method), true);
+                        channel.send(event::ERR, err(&failure), true);
                         return;
                     }
                 }
@@ -726,7 +738,7 @@ fn answer(server: &Server, channel: &Channel, event: Event) {
         }
         Err(failure) => {
             server.print(&format!("{shown} = ERR {failure}"));
-            channel.send(event::ERR, failure.to_args(method), true);
+            channel.send(event::ERR, err(&failure), true);
         }
     }
 }

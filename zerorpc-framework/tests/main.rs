@@ -1,6 +1,7 @@
 //! Every integration test of this crate, in one test binary (one link instead of one per file).
 
 mod cli;
+mod client_cases;
 mod crosstests;
 mod differential;
 mod errors;
