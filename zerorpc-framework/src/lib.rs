@@ -26,6 +26,7 @@ pub mod client;
 pub mod event;
 pub mod method;
 pub mod middleware;
+pub mod patterns;
 pub mod python;
 pub mod server;
 pub mod workers;
@@ -34,6 +35,7 @@ use std::time::Duration;
 
 pub use client::{Client, Options, Reply};
 pub use method::Failure;
+pub use patterns::{Publisher, Puller, Pusher, Subscriber};
 pub use rmpv::Value;
 pub use server::Server;
 

@@ -257,6 +257,48 @@ impl Server {
         ])
     }
 
+    /// The line where the framework calls your code: the middleware chain around the method.
+    /// A method that panics is a bug in it, not a reason to leave the client waiting.
+    fn call(&self, call: &Call) -> Outcome {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            middleware::run(&self.middleware, call, &|call| self.dispatch(call))
+        }))
+        .unwrap_or_else(|_| {
+            Err(Failure::new(
+                "Panic",
+                format!("the method {:?} panicked", call.method),
+            ))
+        })
+    }
+
+    /// One event of a pattern without replies ([`crate::patterns::Puller`]): middleware and
+    /// method run as for a call and the console line says what came of it, but the answer
+    /// goes nowhere (a stream is read to its end for its side effects; a failure is logged).
+    pub(crate) fn consume(&self, event: Event) {
+        let method = event.name.as_str();
+        let Value::Array(args) = &event.args else {
+            tracing::warn!(method, args = %event.args, "dropped an event whose args are not an array");
+            return;
+        };
+        let call = Call {
+            method,
+            args,
+            header: &event.header,
+        };
+        let shown = display_call(method, args);
+        match self.call(&call) {
+            Ok(Answer::Value(value)) => self.print(&format!("{shown} = {}", display(&value))),
+            Ok(Answer::Stream(items)) => {
+                let count = items.filter(Result::is_ok).count();
+                self.print(&format!("{shown} = stream of {count} items"));
+            }
+            Err(failure) => {
+                tracing::warn!(%failure, "{shown} failed; no reply in this pattern");
+                self.print(&format!("{shown} = ERR {failure}"));
+            }
+        }
+    }
+
     fn print(&self, line: &str) {
         if let Some(console) = &self.console {
             let mut out = console.lock().unwrap_or_else(|p| p.into_inner());
@@ -699,17 +741,7 @@ fn answer(server: &Server, channel: &Channel, event: Event) {
         header: &event.header,
     };
     let shown = display_call(method, &args);
-    // A method that panics is a bug in it, not a reason to leave the client waiting.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        middleware::run(&server.middleware, &call, &|call| server.dispatch(call))
-    }))
-    .unwrap_or_else(|_| {
-        Err(Failure::new(
-            "Panic",
-            format!("the method {method:?} panicked"),
-        ))
-    });
-    match outcome {
+    match server.call(&call) {
         Ok(Answer::Value(value)) => {
             server.print(&format!("{shown} = {}", display(&value)));
             channel.send(event::OK, Value::Array(vec![value]), true);

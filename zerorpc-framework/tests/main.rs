@@ -8,6 +8,7 @@ mod errors;
 mod faults;
 mod fuzz;
 mod interop;
+mod patterns;
 mod readme;
 mod support;
 mod wire;
