@@ -24,6 +24,7 @@
 pub mod app;
 pub mod client;
 pub mod event;
+pub mod failure;
 pub mod method;
 pub mod middleware;
 pub mod patterns;
@@ -34,7 +35,7 @@ pub mod workers;
 use std::time::Duration;
 
 pub use client::{Client, Options, Reply};
-pub use method::Failure;
+pub use failure::Failure;
 pub use patterns::{Publisher, Puller, Pusher, Subscriber};
 pub use rmpv::Value;
 pub use server::Server;

@@ -12,7 +12,7 @@
 
 use rmpv::Value;
 
-use crate::method::Failure;
+use crate::failure::Failure;
 
 /// A Python number: bool and int are one (`True` is 1); an int is exact while it is summed
 /// (i128 holds any sum of fewer than 2⁶³ MessagePack ints), and checked when it is encoded.

@@ -232,7 +232,7 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
 /// --connect`; and zerorpc-python's syntax, the endpoint as the first word.
 #[test]
 fn a_bound_client_is_served_by_a_connecting_server() {
-    let endpoint = free_endpoint();
+    let endpoint = crate::crosstests::ipc_endpoint(); // no TCP port to race for
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zerorpc-client"));
     cmd.args(["--bind", &endpoint, "--timeout", "15s", "add", "2", "3"]);
     let caller = Proc::spawn("zerorpc-client --bind", &mut cmd);
