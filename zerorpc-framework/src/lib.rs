@@ -18,8 +18,10 @@
 //! and the threads and calls your plain functions ([`method`]); **AOP** — [`middleware`] wraps
 //! every call (timing, an access key) without touching a method.
 //!
-//! Read in this order: [`app`] (the section's methods: what you write), [`event`] (the wire),
-//! [`method`], [`middleware`], [`server`] (with [`workers`]), [`client`].
+//! Read in this order: [`app`] (the section's methods: what you write), [`server`] (its
+//! registry, the line that calls your code), [`middleware`] (the aspects); then [`event`]
+//! (the wire), [`method`], the server's worker and I/O thread, [`client`]; the answers
+//! [`python`] and [`patterns`]; and [`workers`], an optimisation.
 
 pub mod app;
 pub mod client;

@@ -290,6 +290,17 @@ mod tests {
     }
 
     #[test]
+    fn signatures_give_the_name_and_the_argument_names() {
+        let parsed = Signature::parse("add(a, b)");
+        assert_eq!(
+            (parsed.name.as_str(), parsed.params),
+            ("add", vec!["a".into(), "b".into()])
+        );
+        assert_eq!(Signature::parse("now()").params, Vec::<String>::new());
+        assert_eq!(Signature::parse("now").name, "now");
+    }
+
+    #[test]
     fn a_value_parameter_keeps_bin_and_str_apart() {
         let echo = |x: Value| Ok(x);
         for v in [Value::Binary(vec![0, 255]), Value::from("é"), Value::Nil] {

@@ -1,0 +1,120 @@
+//! A worker: one call, on a thread of its own ([`crate::workers`]). It runs the registry's
+//! middleware and method, then hands each event it answers with to the I/O thread through
+//! its [`Channel`], waiting for stream credit before each `STREAM`.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use rmpv::Value;
+
+use super::registry::Registry;
+use crate::event::{self, Event};
+use crate::method::{Answer, Failure};
+use crate::middleware::Call;
+
+/// How long a worker waiting for credit sleeps before it looks again.
+const CREDIT_CHECK: Duration = Duration::from_millis(100);
+
+/// The part of a conversation a worker shares with the I/O thread: the credit it may spend.
+pub(super) struct Channel {
+    pub(super) id: u64,
+    pub(super) request_id: Value,
+    pub(super) credit: Mutex<Credit>,
+    pub(super) changed: Condvar,
+    pub(super) outbox: Arc<Mutex<Option<zmq::Socket>>>,
+}
+
+pub(super) struct Credit {
+    /// Events we may still send: 1 at first, `_zpc_more [n]` adds n (zerorpc's BufferedChannel).
+    pub(super) slots: i64,
+    /// Set when the client is lost or the server stops: the worker gives up.
+    pub(super) closed: bool,
+}
+
+impl Channel {
+    /// Sends one event of this conversation once there is credit; `false` if it is closed.
+    pub(super) fn send(&self, name: &str, args: Value, last: bool) -> bool {
+        {
+            let mut credit = self.credit.lock().unwrap_or_else(|p| p.into_inner());
+            while credit.slots <= 0 && !credit.closed {
+                credit = self
+                    .changed
+                    .wait_timeout(credit, CREDIT_CHECK)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+            }
+            if credit.closed {
+                return false;
+            }
+            credit.slots -= 1;
+        }
+        let payload = Event::new(name, args, Some(self.request_id.clone())).encode();
+        let outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(socket) = outbox.as_ref() else {
+            return false;
+        };
+        let frames = [&self.id.to_be_bytes()[..], &[u8::from(last)], &payload];
+        socket.send_multipart(frames, 0).is_ok()
+    }
+
+    pub(super) fn close(&self) {
+        self.credit.lock().unwrap_or_else(|p| p.into_inner()).closed = true;
+        self.changed.notify_all();
+    }
+}
+
+/// A worker: middleware and method, then the answer event(s). (The console line is the
+/// console middleware's, around the method like any other aspect.)
+pub(super) fn answer(registry: &Registry, channel: &Channel, event: Event) {
+    let method = event.name.as_str();
+    // zerorpc-python reads a header without `v` as protocol 1, whose ERR is one string.
+    let v1 = match event.header.get("v") {
+        None => true,
+        Some(v) => v.as_i64().is_some_and(|v| v < 2),
+    };
+    let err = |failure: &Failure| {
+        if v1 {
+            failure.to_args_v1()
+        } else {
+            failure.to_args(method)
+        }
+    };
+    let Value::Array(args) = event.args else {
+        let why = format!(
+            "a call's args must be an array, got {}",
+            demo5_msgpack::kind(&event.args)
+        );
+        tracing::warn!(method, "{why}");
+        channel.send(event::ERR, err(&Failure::new("TypeError", why)), true);
+        return;
+    };
+    let call = Call {
+        method,
+        args: &args,
+        header: &event.header,
+    };
+    match registry.call(&call) {
+        Ok(Answer::Value(value)) => {
+            channel.send(event::OK, Value::Array(vec![value]), true);
+        }
+        Ok(Answer::Stream(items)) => {
+            for item in items {
+                match item {
+                    Ok(value) => {
+                        if !channel.send(event::STREAM, value, false) {
+                            return; // the client is gone: the stream is abandoned
+                        }
+                    }
+                    Err(failure) => {
+                        channel.send(event::ERR, err(&failure), true);
+                        return;
+                    }
+                }
+            }
+            channel.send(event::STREAM_DONE, Value::Nil, true);
+        }
+        Err(failure) => {
+            channel.send(event::ERR, err(&failure), true);
+        }
+    }
+}
