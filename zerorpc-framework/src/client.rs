@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use rmpv::Value;
 
+use crate::channel::Window;
 use crate::event::{self, id_key, Event};
+use crate::heartbeat::{self, Heartbeat};
 
 /// How often the I/O thread looks at its stop flag when nothing happens.
 const STOP_CHECK: Duration = Duration::from_millis(100);
@@ -259,13 +261,13 @@ impl Client {
             event::STREAM => Ok(Reply::Stream(Stream {
                 pending,
                 first: Some(first.args),
-                reserved: 0,
+                window: Window::default(),
                 done: false,
             })),
             event::STREAM_DONE => Ok(Reply::Stream(Stream {
                 pending,
                 first: None,
-                reserved: 0,
+                window: Window::default(),
                 done: true,
             })),
             other => Err(pending.protocol(format!("an event named {other:?}"))),
@@ -447,9 +449,8 @@ fn remote_error(args: &Value) -> Error {
 pub struct Stream {
     pending: Pending,
     first: Option<Value>,
-    /// Events the server may still send before it needs more credit (zerorpc-python's
-    /// `_input_queue_reserved`).
-    reserved: usize,
+    /// The credit we grant the server (`_zpc_more`).
+    window: Window,
     done: bool,
 }
 
@@ -463,8 +464,7 @@ impl Iterator for Stream {
         if let Some(first) = self.first.take() {
             return Some(Ok(first));
         }
-        if self.reserved < crate::STREAM_BUFFER / 2 {
-            let more = crate::STREAM_BUFFER - self.reserved;
+        if let Some(more) = self.window.grant() {
             let grant = Event::new(
                 event::MORE,
                 Value::Array(vec![Value::from(more)]),
@@ -478,7 +478,6 @@ impl Iterator for Stream {
                 self.done = true;
                 return Some(Err(e));
             }
-            self.reserved = crate::STREAM_BUFFER;
         }
         let event = match self.pending.recv() {
             Ok(event) => event,
@@ -487,7 +486,7 @@ impl Iterator for Stream {
                 return Some(Err(e));
             }
         };
-        self.reserved = self.reserved.saturating_sub(1);
+        self.window.received();
         match event.name.as_str() {
             event::STREAM => Some(Ok(event.args)),
             event::STREAM_DONE => {
@@ -511,10 +510,7 @@ impl Iterator for Stream {
 /// What the I/O thread keeps per open call, for heartbeats.
 struct Open {
     id: Value,
-    last_heard: Instant,
-    next_heartbeat: Instant,
-    /// Whether the server has sent anything on this call yet.
-    heard: bool,
+    heartbeat: Heartbeat,
 }
 
 fn io_loop(
@@ -530,7 +526,7 @@ fn io_loop(
         let now = Instant::now();
         let wait = open
             .values()
-            .map(|o| o.next_heartbeat.saturating_duration_since(now))
+            .map(|o| o.heartbeat.next_beat().saturating_duration_since(now))
             .min()
             .unwrap_or(STOP_CHECK)
             .min(STOP_CHECK);
@@ -579,9 +575,7 @@ fn io_loop(
                         key,
                         Open {
                             id,
-                            last_heard: now,
-                            next_heartbeat: now + interval,
-                            heard: false,
+                            heartbeat: Heartbeat::new(interval, now),
                         },
                     );
                     dealer.send_multipart([&b""[..], &payload], 0)?;
@@ -613,10 +607,9 @@ fn io_loop(
                 continue;
             };
             inner.answered.store(true, Ordering::Relaxed);
-            let first = open.get_mut(&key).is_some_and(|o| {
-                o.last_heard = Instant::now();
-                !std::mem::replace(&mut o.heard, true)
-            });
+            let first = open
+                .get_mut(&key)
+                .is_some_and(|o| o.heartbeat.heard(Instant::now()));
             if event.name == event::HEARTBEAT {
                 if first {
                     if let Some(mailbox) = inner
@@ -651,16 +644,10 @@ fn io_loop(
         // dead server before it had a chance to speak.
         let first_contact = interval.max(crate::HEARTBEAT_INTERVAL) * 2;
         for (key, o) in &mut open {
-            let silence = if o.heard { interval * 2 } else { first_contact };
-            if now > o.last_heard + silence {
+            if let Some(silence) = o.heartbeat.lost(now, first_contact) {
                 lost.push((key.clone(), silence));
-            } else if now >= o.next_heartbeat {
-                o.next_heartbeat = now + interval;
-                let hb = Event::new(
-                    event::HEARTBEAT,
-                    Value::Array(vec![0.into()]),
-                    Some(o.id.clone()),
-                );
+            } else if o.heartbeat.due(now) {
+                let hb = heartbeat::event(o.id.clone());
                 dealer.send_multipart([&b""[..], &hb.encode()], 0)?;
             }
         }

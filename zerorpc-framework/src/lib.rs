@@ -24,9 +24,11 @@
 //! [`python`] and [`patterns`]; and [`workers`], an optimisation.
 
 pub mod app;
+mod channel;
 pub mod client;
 pub mod event;
 pub mod failure;
+mod heartbeat;
 pub mod method;
 pub mod middleware;
 pub mod patterns;

@@ -9,14 +9,14 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rmpv::Value;
-
 use super::registry::Registry;
-use super::worker::{answer, Channel, Credit};
+use super::worker::{answer, Channel};
+use crate::channel::Credit;
 use crate::event::{self, id_key, Event};
+use crate::heartbeat::{self, Heartbeat};
 use crate::method::Failure;
 use crate::workers::Workers;
 
@@ -54,8 +54,7 @@ struct Conversation {
     key: Vec<u8>,
     method: String,
     channel: Arc<Channel>,
-    last_heard: Instant,
-    next_heartbeat: Instant,
+    heartbeat: Heartbeat,
 }
 
 impl Bound {
@@ -82,7 +81,7 @@ impl Bound {
         // socket's linger) instead of a LostRemote 10 s later.
         let stopping = stopping();
         for conversation in state.conversations.values() {
-            conversation.channel.close();
+            conversation.channel.credit.close();
             let request_id = conversation.channel.request_id.clone();
             let err = Event::new(
                 event::ERR,
@@ -167,7 +166,7 @@ impl State<'_> {
         let next = self
             .conversations
             .values()
-            .map(|c| c.next_heartbeat.saturating_duration_since(now))
+            .map(|c| c.heartbeat.next_beat().saturating_duration_since(now))
             .min()
             .unwrap_or(STOP_CHECK)
             .min(STOP_CHECK);
@@ -208,15 +207,14 @@ impl State<'_> {
             return;
         };
         match event.name.as_str() {
-            event::HEARTBEAT => conversation.last_heard = Instant::now(),
+            event::HEARTBEAT => {
+                conversation.heartbeat.heard(Instant::now());
+            }
             event::MORE => {
                 let more = event.args.as_array().and_then(|a| a.first()?.as_u64());
                 match more.and_then(|n| i64::try_from(n).ok()) {
                     Some(n) => {
-                        let channel = &conversation.channel;
-                        let mut credit = channel.credit.lock().unwrap_or_else(|p| p.into_inner());
-                        credit.slots = credit.slots.saturating_add(n);
-                        channel.changed.notify_all();
+                        conversation.channel.credit.grant(n);
                     }
                     None => {
                         tracing::warn!(args = %event.args, "_zpc_more without a count; ignored")
@@ -239,11 +237,7 @@ impl State<'_> {
         let channel = Arc::new(Channel {
             id,
             request_id: event.header.message_id.clone(),
-            credit: Mutex::new(Credit {
-                slots: 1,
-                closed: false,
-            }),
-            changed: Condvar::new(),
+            credit: Credit::new(),
             outbox: Arc::clone(&self.outbox),
         });
         let now = Instant::now();
@@ -255,8 +249,12 @@ impl State<'_> {
                 key,
                 method: event.name.clone(),
                 channel: Arc::clone(&channel),
-                last_heard: now,
-                next_heartbeat: now + self.heartbeat,
+                // The call itself is the client's first word.
+                heartbeat: {
+                    let mut heartbeat = Heartbeat::new(self.heartbeat, now);
+                    heartbeat.heard(now);
+                    heartbeat
+                },
             },
         );
         if self.workers.busy() >= MAX_IN_FLIGHT {
@@ -297,18 +295,12 @@ impl State<'_> {
         let interval = self.heartbeat;
         let mut lost = Vec::new();
         for (id, conversation) in &mut self.conversations {
-            if now > conversation.last_heard + interval * 2 {
+            if conversation.heartbeat.lost(now, interval * 2).is_some() {
                 lost.push(*id);
                 continue;
             }
-            if now >= conversation.next_heartbeat {
-                conversation.next_heartbeat = now + interval;
-                let request_id = conversation.channel.request_id.clone();
-                let hb = Event::new(
-                    event::HEARTBEAT,
-                    Value::Array(vec![0.into()]),
-                    Some(request_id),
-                );
+            if conversation.heartbeat.due(now) {
+                let hb = heartbeat::event(conversation.channel.request_id.clone());
                 send(self.router, &conversation.identity, &hb.encode())?;
             }
         }
@@ -327,7 +319,7 @@ impl State<'_> {
 
     fn close(&mut self, id: u64) {
         if let Some(conversation) = self.conversations.remove(&id) {
-            conversation.channel.close();
+            conversation.channel.credit.close();
             self.by_key
                 .remove(&(conversation.identity, conversation.key));
         }

@@ -2,51 +2,30 @@
 //! middleware and method, then hands each event it answers with to the I/O thread through
 //! its [`Channel`], waiting for stream credit before each `STREAM`.
 
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use rmpv::Value;
 
 use super::registry::Registry;
+use crate::channel::Credit;
 use crate::event::{self, Event};
 use crate::method::{Answer, Failure};
 use crate::middleware::Call;
 
-/// How long a worker waiting for credit sleeps before it looks again.
-const CREDIT_CHECK: Duration = Duration::from_millis(100);
-
-/// The part of a conversation a worker shares with the I/O thread: the credit it may spend.
+/// The part of a conversation a worker shares with the I/O thread: where its events go, and
+/// the credit it may spend.
 pub(super) struct Channel {
     pub(super) id: u64,
     pub(super) request_id: Value,
-    pub(super) credit: Mutex<Credit>,
-    pub(super) changed: Condvar,
+    pub(super) credit: Credit,
     pub(super) outbox: Arc<Mutex<Option<zmq::Socket>>>,
-}
-
-pub(super) struct Credit {
-    /// Events we may still send: 1 at first, `_zpc_more [n]` adds n (zerorpc's BufferedChannel).
-    pub(super) slots: i64,
-    /// Set when the client is lost or the server stops: the worker gives up.
-    pub(super) closed: bool,
 }
 
 impl Channel {
     /// Sends one event of this conversation once there is credit; `false` if it is closed.
     pub(super) fn send(&self, name: &str, args: Value, last: bool) -> bool {
-        {
-            let mut credit = self.credit.lock().unwrap_or_else(|p| p.into_inner());
-            while credit.slots <= 0 && !credit.closed {
-                credit = self
-                    .changed
-                    .wait_timeout(credit, CREDIT_CHECK)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0;
-            }
-            if credit.closed {
-                return false;
-            }
-            credit.slots -= 1;
+        if !self.credit.spend() {
+            return false;
         }
         let payload = Event::new(name, args, Some(self.request_id.clone())).encode();
         let outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
@@ -55,11 +34,6 @@ impl Channel {
         };
         let frames = [&self.id.to_be_bytes()[..], &[u8::from(last)], &payload];
         socket.send_multipart(frames, 0).is_ok()
-    }
-
-    pub(super) fn close(&self) {
-        self.credit.lock().unwrap_or_else(|p| p.into_inner()).closed = true;
-        self.changed.notify_all();
     }
 }
 
