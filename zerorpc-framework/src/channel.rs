@@ -2,7 +2,7 @@
 //! send one event, then as many as the receiver grants with `_zpc_more [n]`, which *adds* n.
 //! [`Credit`] is the sender's count (a server streaming, `server/worker.rs`, topped up by its
 //! I/O thread); [`Window`] the receiver's (our client reading a stream, `client.rs`). Routing
-//! by `response_to` is the other half of a channel: `event::id_key` and each side's I/O loop.
+//! by `response_to` is the other half of a channel: `events::id_key` and each side's I/O loop.
 
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;

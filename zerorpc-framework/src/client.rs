@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use rmpv::Value;
 
 use crate::channel::Window;
-use crate::event::{self, id_key, Event};
+use crate::events::{self, id_key, Event};
 use crate::heartbeat::{self, Heartbeat};
 
 /// How often the I/O thread looks at its stop flag when nothing happens.
@@ -251,20 +251,20 @@ impl Client {
         let pending = self.open(method, args)?;
         let first = pending.recv()?;
         match first.name.as_str() {
-            event::OK => match first.args {
+            events::OK => match first.args {
                 Value::Array(mut result) if result.len() == 1 => {
                     Ok(Reply::Value(result.pop().expect("one element")))
                 }
                 other => Err(pending.protocol(format!("OK with args {other}, not [result]"))),
             },
-            event::ERR => Err(remote_error(&first.args)),
-            event::STREAM => Ok(Reply::Stream(Stream {
+            events::ERR => Err(remote_error(&first.args)),
+            events::STREAM => Ok(Reply::Stream(Stream {
                 pending,
                 first: Some(first.args),
                 window: Window::default(),
                 done: false,
             })),
-            event::STREAM_DONE => Ok(Reply::Stream(Stream {
+            events::STREAM_DONE => Ok(Reply::Stream(Stream {
                 pending,
                 first: None,
                 window: Window::default(),
@@ -466,7 +466,7 @@ impl Iterator for Stream {
         }
         if let Some(more) = self.window.grant() {
             let grant = Event::new(
-                event::MORE,
+                events::MORE,
                 Value::Array(vec![Value::from(more)]),
                 Some(self.pending.id.clone()),
             );
@@ -488,12 +488,12 @@ impl Iterator for Stream {
         };
         self.window.received();
         match event.name.as_str() {
-            event::STREAM => Some(Ok(event.args)),
-            event::STREAM_DONE => {
+            events::STREAM => Some(Ok(event.args)),
+            events::STREAM_DONE => {
                 self.done = true;
                 None
             }
-            event::ERR => {
+            events::ERR => {
                 self.done = true;
                 Some(Err(remote_error(&event.args)))
             }
@@ -578,9 +578,9 @@ fn io_loop(
                             heartbeat: Heartbeat::new(interval, now),
                         },
                     );
-                    dealer.send_multipart([&b""[..], &payload], 0)?;
+                    events::send(dealer, &[], &payload)?;
                 }
-                b"send" => dealer.send_multipart([&b""[..], &payload], 0)?,
+                b"send" => events::send(dealer, &[], &payload)?,
                 _ => {
                     open.remove(&key);
                 }
@@ -610,7 +610,7 @@ fn io_loop(
             let first = open
                 .get_mut(&key)
                 .is_some_and(|o| o.heartbeat.heard(Instant::now()));
-            if event.name == event::HEARTBEAT {
+            if event.name == events::HEARTBEAT {
                 if first {
                     if let Some(mailbox) = inner
                         .calls
@@ -623,7 +623,7 @@ fn io_loop(
                 }
                 continue;
             }
-            if event.name == event::MORE {
+            if event.name == events::MORE {
                 continue; // credit for our sending: we never stream to a server
             }
             let calls = inner.calls.lock().unwrap_or_else(|p| p.into_inner());
@@ -648,7 +648,7 @@ fn io_loop(
                 lost.push((key.clone(), silence));
             } else if o.heartbeat.due(now) {
                 let hb = heartbeat::event(o.id.clone());
-                dealer.send_multipart([&b""[..], &hb.encode()], 0)?;
+                events::send(dealer, &[], &hb.encode())?;
             }
         }
         for (key, silent) in lost {

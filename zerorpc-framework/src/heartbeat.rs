@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rmpv::Value;
 
-use crate::event::{self, Event};
+use crate::events::{self, Event};
 
 /// One conversation's heartbeat: when we last heard the peer, when ours is due.
 #[derive(Debug)]
@@ -64,7 +64,7 @@ impl Heartbeat {
 /// Our heartbeat on the conversation `id`: `_zpc_hb [0]` (the 0 keeps protocol v2 peers
 /// happy, as zerorpc-python sends it).
 pub(crate) fn event(id: Value) -> Event {
-    Event::new(event::HEARTBEAT, Value::Array(vec![0.into()]), Some(id))
+    Event::new(events::HEARTBEAT, Value::Array(vec![0.into()]), Some(id))
 }
 
 #[cfg(test)]

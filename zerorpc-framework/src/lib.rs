@@ -6,7 +6,7 @@
 //! our client, both ways. What a framework adds over demo6's route table:
 //!
 //! - **message ids**: every event carries one, every answer names the call it answers
-//!   (`response_to`), so one socket carries many calls at once ([`event`]);
+//!   (`response_to`), so one socket carries many calls at once ([`events`]);
 //! - **error triples**: `ERR [name, message, traceback]` instead of a `{"error": …}` map that
 //!   a result could be mistaken for;
 //! - **heartbeats**: `_zpc_hb` every 5 s on each open call, both ways, so a dead peer is
@@ -19,14 +19,14 @@
 //! every call (timing, an access key) without touching a method.
 //!
 //! Read in this order: [`app`] (the section's methods: what you write), [`server`] (its
-//! registry, the line that calls your code), [`middleware`] (the aspects); then [`event`]
+//! registry, the line that calls your code), [`middleware`] (the aspects); then [`events`]
 //! (the wire), [`method`], the server's worker and I/O thread, [`client`]; the answers
 //! [`python`] and [`patterns`]; and [`workers`], an optimisation.
 
 pub mod app;
 mod channel;
 pub mod client;
-pub mod event;
+pub mod events;
 pub mod failure;
 mod heartbeat;
 pub mod method;

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use rmpv::Value;
 
-use crate::event::Header;
+use crate::events::Header;
 use crate::method::{Answer, Failure, Items};
 
 /// What a call produced: an answer, or the error for `ERR`.

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use rmpv::Value;
 
-use crate::event::Event;
+use crate::events::Event;
 use crate::Server;
 
 /// How often a puller looks at its stop flag when nothing arrives.

@@ -140,7 +140,7 @@ fn help_names_the_partner() {
 /// handed back with `ERR ServerStopping` instead of being left to time out.
 #[test]
 fn the_server_stops_cleanly_on_ctrl_c() {
-    use zerorpc_framework::event::Event;
+    use zerorpc_framework::events::Event;
     use zerorpc_framework::Value;
 
     use crate::wire::{call_bytes, dealer, next_event};

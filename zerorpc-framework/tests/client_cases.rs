@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::testing::{peer_command, run, Lang, Matrix, Proc};
 use zerorpc_framework::client::{Error, Options, Reply};
-use zerorpc_framework::event::Event;
+use zerorpc_framework::events::Event;
 use zerorpc_framework::method::Failure;
 use zerorpc_framework::{Client, Server, Value};
 

@@ -9,7 +9,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use zerorpc_framework::event::{id_key, Event};
+use zerorpc_framework::events::{id_key, Event};
 use zerorpc_framework::Value;
 
 use crate::support::InProcess;

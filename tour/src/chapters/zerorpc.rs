@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use common::testing::ServerThread;
 use demo6_rpc_server::Request;
-use zerorpc_framework::event::{Event, HEARTBEAT, MORE};
+use zerorpc_framework::events::{self, Event, HEARTBEAT, MORE};
 use zerorpc_framework::{app, Client, Options, Value};
 
 use super::demo5::show_msgpack;
@@ -25,15 +25,11 @@ const WAIT: Duration = Duration::from_secs(5);
 
 /// The next event on a raw DEALER (`["", payload]`), its payload bytes and the event.
 fn next(dealer: &zmq::Socket) -> anyhow::Result<(Vec<u8>, Event)> {
-    let frames = common::zmq_util::recv_multipart_timeout(dealer, WAIT)?
-        .context("no event from zerorpc-server within 5 s")?;
-    let payload = frames.last().context("an empty message")?.clone();
-    let event = Event::decode(&payload)?;
-    Ok((payload, event))
+    events::recv(dealer, WAIT)?.context("no event from zerorpc-server within 5 s")
 }
 
 fn send(dealer: &zmq::Socket, event: &Event) -> anyhow::Result<()> {
-    dealer.send_multipart([&b""[..], &event.encode()], 0)?;
+    events::send(dealer, &[], &event.encode())?;
     Ok(())
 }
 

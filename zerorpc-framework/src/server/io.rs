@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use super::registry::Registry;
 use super::worker::{answer, Channel};
 use crate::channel::Credit;
-use crate::event::{self, id_key, Event};
+use crate::events::{self, id_key, Event};
 use crate::heartbeat::{self, Heartbeat};
 use crate::method::Failure;
 use crate::workers::Workers;
@@ -84,7 +84,7 @@ impl Bound {
             conversation.channel.credit.close();
             let request_id = conversation.channel.request_id.clone();
             let err = Event::new(
-                event::ERR,
+                events::ERR,
                 stopping.to_args(&conversation.method),
                 Some(request_id),
             );
@@ -207,10 +207,10 @@ impl State<'_> {
             return;
         };
         match event.name.as_str() {
-            event::HEARTBEAT => {
+            events::HEARTBEAT => {
                 conversation.heartbeat.heard(Instant::now());
             }
-            event::MORE => {
+            events::MORE => {
                 let more = event.args.as_array().and_then(|a| a.first()?.as_u64());
                 match more.and_then(|n| i64::try_from(n).ok()) {
                     Some(n) => {
@@ -262,11 +262,11 @@ impl State<'_> {
                 "ServerBusy",
                 format!("{MAX_IN_FLIGHT} calls already running; try again"),
             );
-            channel.send(event::ERR, busy.to_args(&event.name), true);
+            channel.send(events::ERR, busy.to_args(&event.name), true);
             return;
         }
         if self.registry.quitting() {
-            channel.send(event::ERR, stopping().to_args(&event.name), true);
+            channel.send(events::ERR, stopping().to_args(&event.name), true);
             return;
         }
         let registry = Arc::clone(&self.registry);
@@ -329,8 +329,5 @@ impl State<'_> {
 /// `[identity…, "", payload]` on the ROUTER. A client that is gone is no error: ROUTER drops
 /// messages for unknown identities.
 fn send(router: &zmq::Socket, identity: &[Vec<u8>], payload: &[u8]) -> Result<(), zmq::Error> {
-    let mut frames: Vec<&[u8]> = identity.iter().map(Vec::as_slice).collect();
-    frames.push(b"");
-    frames.push(payload);
-    router.send_multipart(frames, 0)
+    events::send(router, identity, payload)
 }

@@ -22,7 +22,7 @@ use rmpv::Value;
 pub use io::{Bound, MAX_IN_FLIGHT};
 pub(crate) use registry::Registry;
 
-use crate::event::Event;
+use crate::events::Event;
 use crate::method::{Answer, Method, Signature, StreamMethod};
 use crate::middleware::{self, Middleware};
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rmpv::Value;
 
-use crate::event::Event;
+use crate::events::Event;
 use crate::method::{Answer, Failure, Signature};
 use crate::middleware::{self, Call, Middleware, Outcome};
 

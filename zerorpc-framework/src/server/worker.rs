@@ -8,7 +8,7 @@ use rmpv::Value;
 
 use super::registry::Registry;
 use crate::channel::Credit;
-use crate::event::{self, Event};
+use crate::events::{self, Event};
 use crate::method::{Answer, Failure};
 use crate::middleware::Call;
 
@@ -59,7 +59,7 @@ pub(super) fn answer(registry: &Registry, channel: &Channel, event: Event) {
             demo5_msgpack::kind(&event.args)
         );
         tracing::warn!(method, "{why}");
-        channel.send(event::ERR, err(&Failure::new("TypeError", why)), true);
+        channel.send(events::ERR, err(&Failure::new("TypeError", why)), true);
         return;
     };
     let call = Call {
@@ -69,26 +69,26 @@ pub(super) fn answer(registry: &Registry, channel: &Channel, event: Event) {
     };
     match registry.call(&call) {
         Ok(Answer::Value(value)) => {
-            channel.send(event::OK, Value::Array(vec![value]), true);
+            channel.send(events::OK, Value::Array(vec![value]), true);
         }
         Ok(Answer::Stream(items)) => {
             for item in items {
                 match item {
                     Ok(value) => {
-                        if !channel.send(event::STREAM, value, false) {
+                        if !channel.send(events::STREAM, value, false) {
                             return; // the client is gone: the stream is abandoned
                         }
                     }
                     Err(failure) => {
-                        channel.send(event::ERR, err(&failure), true);
+                        channel.send(events::ERR, err(&failure), true);
                         return;
                     }
                 }
             }
-            channel.send(event::STREAM_DONE, Value::Nil, true);
+            channel.send(events::STREAM_DONE, Value::Nil, true);
         }
         Err(failure) => {
-            channel.send(event::ERR, err(&failure), true);
+            channel.send(events::ERR, err(&failure), true);
         }
     }
 }
