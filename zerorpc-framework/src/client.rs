@@ -29,13 +29,23 @@ use crate::heartbeat::{self, Heartbeat};
 const STOP_CHECK: Duration = Duration::from_millis(100);
 
 /// How a client behaves; `Options::default()` is zerorpc's (30 s timeout, 5 s heartbeat).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// How long a call waits for its answer (and a stream for each item).
     pub timeout: Duration,
     pub heartbeat: Duration,
-    /// Extra header keys sent with every call, e.g. `access_key`.
-    pub header: Vec<(String, Value)>,
+    /// Client-side hooks around every call, in order: [`access_key`], a tracer, a logger.
+    pub hooks: Vec<Arc<dyn Hook>>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("timeout", &self.timeout)
+            .field("heartbeat", &self.heartbeat)
+            .field("hooks", &self.hooks.len())
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -43,9 +53,34 @@ impl Default for Options {
         Options {
             timeout: crate::CALL_TIMEOUT,
             heartbeat: crate::HEARTBEAT_INTERVAL,
-            header: Vec::new(),
+            hooks: Vec::new(),
         }
     }
+}
+
+/// The client's half of AOP, zerorpc-python's client hooks (`client_before_request`,
+/// `client_after_request`): code around every call, written once.
+pub trait Hook: Send + Sync {
+    /// Before the call goes out: it may add header keys (an access key, a trace id).
+    fn before_request(&self, _request: &mut Event) {}
+    /// Once its first answer arrived (`OK`, `ERR`, or a stream's first event).
+    fn after_reply(&self, _request: &Event, _reply: &Event) {}
+}
+
+/// The hook that sends `access_key: key` in every call's header, for a server with the
+/// access-key middleware (zerorpc-python does it with its `get_task_context` hook).
+pub fn access_key(key: impl Into<String>) -> Arc<dyn Hook> {
+    struct AccessKey(String);
+    impl Hook for AccessKey {
+        fn before_request(&self, request: &mut Event) {
+            let key = crate::middleware::ACCESS_KEY_HEADER;
+            request
+                .header
+                .fields
+                .push((key.into(), self.0.as_str().into()));
+        }
+    }
+    Arc::new(AccessKey(key.into()))
 }
 
 /// Why a call failed. The texts are for a person at a terminal.
@@ -248,8 +283,11 @@ impl Client {
 
     /// Calls `method(args…)`; the answer is a value or a stream, whichever the server sent.
     pub fn request(&self, method: &str, args: Vec<Value>) -> Result<Reply, Error> {
-        let pending = self.open(method, args)?;
+        let (pending, request) = self.open(method, args)?;
         let first = pending.recv()?;
+        for hook in &self.inner.options.hooks {
+            hook.after_reply(&request, &first);
+        }
         match first.name.as_str() {
             events::OK => match first.args {
                 Value::Array(mut result) if result.len() == 1 => {
@@ -280,13 +318,10 @@ impl Client {
     }
 
     /// Sends the call event and registers its mailbox.
-    fn open(&self, method: &str, args: Vec<Value>) -> Result<Pending, Error> {
+    fn open(&self, method: &str, args: Vec<Value>) -> Result<(Pending, Event), Error> {
         let mut request = Event::new(method, Value::Array(args), None);
-        for (key, value) in &self.inner.options.header {
-            request
-                .header
-                .fields
-                .push((key.as_str().into(), value.clone()));
+        for hook in &self.inner.options.hooks {
+            hook.before_request(&mut request);
         }
         let key = id_key(&request.header.message_id);
         let (tx, rx) = mpsc::channel();
@@ -305,7 +340,7 @@ impl Client {
         };
         self.inner
             .command(b"open", &pending.key, &request.encode())?;
-        Ok(pending)
+        Ok((pending, request))
     }
 }
 

@@ -277,3 +277,36 @@ fn huge_messages_are_dropped_or_answered_and_the_server_goes_on() {
     assert_eq!(next_event(&socket).args, Value::Array(vec![3.into()]));
     server.stop();
 }
+
+/// Client hooks (zerorpc-python's `client_before_request` / `client_after_request`): the
+/// access key goes through one, and a second sees each call and its first answer.
+#[test]
+fn client_hooks_run_around_every_call() {
+    use std::sync::{Arc, Mutex};
+    use zerorpc_framework::client::{access_key, Hook, Options};
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+    impl Hook for Recorder {
+        fn after_reply(&self, request: &Event, reply: &Event) {
+            let line = format!("{} -> {}", request.name, reply.name);
+            self.0.lock().expect("no panic while recording").push(line);
+        }
+    }
+    let server = InProcess::start(Duration::from_secs(5), Some("k"));
+    let recorder = Arc::new(Recorder::default());
+    let options = Options {
+        hooks: vec![access_key("k"), recorder.clone()],
+        ..Options::default()
+    };
+    let client = zerorpc_framework::Client::connect(&server.endpoint, options).expect("connect");
+    assert_eq!(
+        client.call("add", vec![2.into(), 3.into()]).ok(),
+        Some(Value::from(5))
+    );
+    assert!(client.call("nosuch", vec![]).is_err());
+    drop(client);
+    server.stop();
+    let seen = recorder.0.lock().expect("no panic while recording").clone();
+    assert_eq!(seen, ["add -> OK", "nosuch -> ERR"]);
+}

@@ -67,7 +67,9 @@ fn run() -> anyhow::Result<ExitCode> {
         ..Options::default()
     };
     if let Some(key) = args.access_key {
-        options.header.push(("access_key".into(), Value::from(key)));
+        options
+            .hooks
+            .push(zerorpc_framework::client::access_key(key));
     }
     let mut words = args.words.as_slice();
     let mut connect = args.connect;
