@@ -6,7 +6,8 @@
 //!   `| `src/app.rs` | 178 | …`, two files and `48 + 99` or `50, 128`);
 //! - an inline count after a file: `` `src/lib.rs` (81 lines) `` or `` `src/broker.rs` (293: …) ``
 //!   (a bare `concurrency.rs` is looked up under the crate when its name is unique there);
-//! - a total: `176 lines in all` is the sum of the list or table just above it; `The tutorial's
+//! - a total: `176 lines in all` is the sum of the lists and tables above it (up to the
+//!   heading); `The tutorial's
 //!   program first (443 lines, …)` and `(lesson path, 712 lines …)` the sum of the table below;
 //! - a line range: `` `src/app.rs` (`fn server`, lines 27–54) ``: the file has those lines, and
 //!   the item named in backticks before the range is declared within it.
@@ -171,12 +172,15 @@ fn stale_totals(lines: &[&str], claims: &[Vec<Claim>]) -> Vec<String> {
     let mut stale = Vec::new();
     for (at, line) in lines.iter().enumerate() {
         for (total, below) in totals_on(line) {
-            let group = if below {
-                groups.iter().find(|g| g.start > at)
+            let sum = if below {
+                let group = groups.iter().find(|g| g.start > at);
+                group.and_then(|g| group_sum(g.clone()))
             } else {
-                groups.iter().rev().find(|g| g.end <= at)
+                // Everything listed since the heading above the total.
+                let heading = lines[..at].iter().rposition(|l| l.starts_with('#'));
+                let from = heading.map_or(0, |h| h + 1);
+                group_sum(from..at)
             };
-            let sum = group.and_then(|g| group_sum(g.clone()));
             match sum {
                 Some(sum) if sum == total => {}
                 Some(sum) => stale.push(format!(

@@ -9,12 +9,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::method::Failure;
 use crate::middleware;
+use crate::python;
 use crate::Server;
 
 /// The server's name, what `_zerorpc_name` answers.
 pub const NAME: &str = "zerorpc-server";
 
-/// `add(a, b)` takes integers or floats, like Python's `a + b`.
+/// A number for `sleep(seconds)`: an integer or a float. (`add` and `plus` take any
+/// [`Value`] instead and compute what Python computes: [`crate::python`].)
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Number {
@@ -28,12 +30,12 @@ pub fn server(access_key: Option<String>) -> Server {
     let server = Server::new(NAME)
         .method(
             "add(a, b)",
-            "a + b, for integers or floats (like Python)",
+            "a + b, as Python computes it (numbers, strings, bytes, lists)",
             add,
         )
         .method(
             "plus(numbers)",
-            "the sum of a list of integers (demo6's call)",
+            "sum(numbers), as Python computes it (demo6's call)",
             plus,
         )
         .method("hello(name)", "a greeting", hello)
@@ -53,17 +55,11 @@ pub fn server(access_key: Option<String>) -> Server {
     }
 }
 
-/// `add(2, 3)` = 5, `add(0.5, 0.25)` = 0.75, `add(1, 0.5)` = 1.5.
-pub fn add(a: Number, b: Number) -> Result<Number, Failure> {
-    match (a, b) {
-        (Number::Int(a), Number::Int(b)) => a.checked_add(b).map(Number::Int).ok_or_else(|| {
-            Failure::new(
-                "OverflowError",
-                format!("{a} + {b} does not fit in 64 bits"),
-            )
-        }),
-        (a, b) => Ok(Number::Float(as_float(a) + as_float(b))),
-    }
+/// `add(2, 3)` = 5, `add(0.5, 0.25)` = 0.75, `add("a", "b")` = `"ab"`: Python's `a + b`.
+/// The tutorial's languages have generic numbers; a [`Value`] parameter takes whatever
+/// MessagePack carries, and [`python::add`] does what Python's `+` does with it.
+pub fn add(a: Value, b: Value) -> Result<Value, Failure> {
+    python::add(&a, &b)
 }
 
 fn as_float(n: Number) -> f64 {
@@ -73,15 +69,10 @@ fn as_float(n: Number) -> f64 {
     }
 }
 
-/// demo6's call: `plus([1, 2, 2, 3, 3, 4, 2, 3, -1])` = 19 (summed in 128 bits).
-pub fn plus(numbers: Vec<i64>) -> Result<i64, Failure> {
-    let sum: i128 = numbers.iter().map(|&n| i128::from(n)).sum();
-    i64::try_from(sum).map_err(|_| {
-        Failure::new(
-            "OverflowError",
-            format!("the sum {sum} does not fit in 64 bits"),
-        )
-    })
+/// demo6's call: `plus([1, 2, 2, 3, 3, 4, 2, 3, -1])` = 19, `plus([1.5, 2])` = 3.5: Python's
+/// `sum(numbers)`.
+pub fn plus(numbers: Value) -> Result<Value, Failure> {
+    python::sum(&numbers)
 }
 
 /// `hello("Ada")` = `"Hello, Ada!"`.
@@ -159,20 +150,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn add_behaves_like_python() {
-        assert_eq!(add(Number::Int(2), Number::Int(3)), Ok(Number::Int(5)));
-        assert_eq!(
-            add(Number::Float(0.5), Number::Float(0.25)),
-            Ok(Number::Float(0.75))
-        );
-        assert_eq!(
-            add(Number::Int(1), Number::Float(0.5)),
-            Ok(Number::Float(1.5))
-        );
-        assert_eq!(
-            add(Number::Int(i64::MAX), Number::Int(1)).unwrap_err().name,
-            "OverflowError"
-        );
-        assert_eq!(plus(vec![1, 2, 2, 3, 3, 4, 2, 3, -1]), Ok(19));
+    fn add_and_plus_are_pythons() {
+        assert_eq!(add(2.into(), 3.into()), Ok(Value::from(5)));
+        assert_eq!(add(0.5.into(), 0.25.into()), Ok(Value::from(0.75)));
+        let numbers: Vec<Value> = [1, 2, 2, 3, 3, 4, 2, 3, -1].map(Value::from).into();
+        assert_eq!(plus(Value::Array(numbers)), Ok(Value::from(19)));
     }
 }

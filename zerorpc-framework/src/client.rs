@@ -21,19 +21,31 @@ use std::time::{Duration, Instant};
 
 use rmpv::Value;
 
-use crate::event::{self, id_key, Event};
+use crate::channel::Window;
+use crate::events::{self, id_key, Event};
+use crate::heartbeat::{self, Heartbeat};
 
 /// How often the I/O thread looks at its stop flag when nothing happens.
 const STOP_CHECK: Duration = Duration::from_millis(100);
 
 /// How a client behaves; `Options::default()` is zerorpc's (30 s timeout, 5 s heartbeat).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// How long a call waits for its answer (and a stream for each item).
     pub timeout: Duration,
     pub heartbeat: Duration,
-    /// Extra header keys sent with every call, e.g. `access_key`.
-    pub header: Vec<(String, Value)>,
+    /// Client-side hooks around every call, in order: [`access_key`], a tracer, a logger.
+    pub hooks: Vec<Arc<dyn Hook>>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("timeout", &self.timeout)
+            .field("heartbeat", &self.heartbeat)
+            .field("hooks", &self.hooks.len())
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -41,9 +53,34 @@ impl Default for Options {
         Options {
             timeout: crate::CALL_TIMEOUT,
             heartbeat: crate::HEARTBEAT_INTERVAL,
-            header: Vec::new(),
+            hooks: Vec::new(),
         }
     }
+}
+
+/// The client's half of AOP, zerorpc-python's client hooks (`client_before_request`,
+/// `client_after_request`): code around every call, written once.
+pub trait Hook: Send + Sync {
+    /// Before the call goes out: it may add header keys (an access key, a trace id).
+    fn before_request(&self, _request: &mut Event) {}
+    /// Once its first answer arrived (`OK`, `ERR`, or a stream's first event).
+    fn after_reply(&self, _request: &Event, _reply: &Event) {}
+}
+
+/// The hook that sends `access_key: key` in every call's header, for a server with the
+/// access-key middleware (zerorpc-python does it with its `get_task_context` hook).
+pub fn access_key(key: impl Into<String>) -> Arc<dyn Hook> {
+    struct AccessKey(String);
+    impl Hook for AccessKey {
+        fn before_request(&self, request: &mut Event) {
+            let key = crate::middleware::ACCESS_KEY_HEADER;
+            request
+                .header
+                .fields
+                .push((key.into(), self.0.as_str().into()));
+        }
+    }
+    Arc::new(AccessKey(key.into()))
 }
 
 /// Why a call failed. The texts are for a person at a terminal.
@@ -56,17 +93,32 @@ pub enum Error {
         message: String,
         traceback: String,
     },
-    #[error("no answer from {endpoint} within {} calling {method} — is zerorpc-server running?", common::endpoints::human(*.timeout))]
+    /// Not one event (not even a heartbeat) came back for the call.
+    #[error("nothing ever answered at {endpoint} ({method}, {} waited): {}{}", common::endpoints::human(*.waited), if *.connected { "a peer is connected there, but it sent no zerorpc event — is it a zerorpc server?" } else { "is zerorpc-server running? (cargo run -p zerorpc-framework)" }, heartbeat_note(*.heartbeat))]
+    NoAnswer {
+        endpoint: String,
+        method: String,
+        waited: Duration,
+        heartbeat: Duration,
+        /// Whether a ZeroMQ peer was connected (the socket monitor's handshake).
+        connected: bool,
+    },
+    /// The server is there, but the answer took longer than the timeout.
+    #[error("{method}: the call took longer than --timeout {}; the server at {endpoint} is alive ({})", common::endpoints::human(*.timeout), if *.heard { "heartbeats arrived" } else { "connected; its first heartbeat was not due yet" })]
     Timeout {
         endpoint: String,
         method: String,
         timeout: Duration,
+        /// Whether its heartbeats arrived (else only the connection was seen).
+        heard: bool,
     },
-    #[error("lost remote {endpoint}: no heartbeat for {} while calling {method} — did the server die?", common::endpoints::human(*.after))]
+    /// The server had answered (this call or an earlier one), then went silent.
+    #[error("lost remote {endpoint}: it had answered, then sent nothing for {} during {method} — did the server die?{}", common::endpoints::human(*.after), heartbeat_note(*.heartbeat))]
     LostRemote {
         endpoint: String,
         method: String,
         after: Duration,
+        heartbeat: Duration,
     },
     #[error("unexpected answer to {method}: {what}")]
     Protocol { method: String, what: String },
@@ -74,6 +126,24 @@ pub enum Error {
     Closed,
     #[error(transparent)]
     Zmq(#[from] zmq::Error),
+}
+
+/// A wait as a person reads it: to a tenth of a second (`10 s`, not `10.001510135 s`).
+fn tenths(waited: Duration) -> Duration {
+    Duration::from_millis(u64::try_from((waited.as_millis() + 50) / 100 * 100).unwrap_or(u64::MAX))
+}
+
+/// When our heartbeat is not zerorpc's default, the likely cause of a silence: a server on
+/// the default heartbeats less often than we expect.
+fn heartbeat_note(ours: Duration) -> String {
+    if ours == crate::HEARTBEAT_INTERVAL {
+        return String::new();
+    }
+    format!(
+        " (our --heartbeat is {}, zerorpc's default {}: both sides must use the same interval)",
+        common::endpoints::human(ours),
+        common::endpoints::human(crate::HEARTBEAT_INTERVAL)
+    )
 }
 
 /// What a call answered: one value, or a stream of them.
@@ -86,7 +156,10 @@ pub enum Reply {
 /// What the I/O thread puts in a call's mailbox.
 enum Incoming {
     Event(Event),
-    Lost,
+    /// The first heartbeat of the call: the server is alive.
+    Heard,
+    /// No event from the server for this long: it is gone (or was never there).
+    Lost(Duration),
 }
 
 struct Inner {
@@ -97,6 +170,11 @@ struct Inner {
     /// To the I/O thread: `[command, call key, payload]`; `None` once closed.
     outbox: Mutex<Option<zmq::Socket>>,
     stop: AtomicBool,
+    /// Whether a ZeroMQ peer is connected (from the DEALER's socket monitor): tells "no
+    /// server" from "a slow server" when no heartbeat came yet.
+    connected: AtomicBool,
+    /// Whether the server ever sent us an event (any call): "lost" rather than "never there".
+    answered: AtomicBool,
 }
 
 impl Inner {
@@ -127,8 +205,32 @@ impl Client {
     pub fn connect(endpoint: &str, options: Options) -> Result<Client, Error> {
         let context = zmq::Context::new();
         let dealer = context.socket(zmq::DEALER)?;
-        dealer.set_linger(200)?;
         dealer.connect(endpoint)?;
+        Client::start(context, dealer, endpoint.to_string(), options)
+    }
+
+    /// Binds the DEALER to `endpoint` instead, for servers that connect to us
+    /// (`zerorpc-server --connect`).
+    pub fn bind(endpoint: &str, options: Options) -> Result<Client, Error> {
+        let context = zmq::Context::new();
+        let dealer = context.socket(zmq::DEALER)?;
+        dealer.bind(endpoint)?;
+        let endpoint = common::zmq_util::last_endpoint(&dealer)?;
+        Client::start(context, dealer, endpoint, options)
+    }
+
+    /// The endpoint connected or bound (a bound `tcp://…:*` with its port filled in).
+    pub fn endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    fn start(
+        context: zmq::Context,
+        dealer: zmq::Socket,
+        endpoint: String,
+        options: Options,
+    ) -> Result<Client, Error> {
+        dealer.set_linger(200)?;
         static INBOXES: AtomicU64 = AtomicU64::new(0);
         let inproc = format!(
             "inproc://zerorpc-client-{}",
@@ -139,18 +241,26 @@ impl Client {
         let push = context.socket(zmq::PUSH)?;
         push.set_linger(0)?;
         push.connect(&inproc)?;
+        let events =
+            zmq::SocketEvent::HANDSHAKE_SUCCEEDED as i32 | zmq::SocketEvent::DISCONNECTED as i32;
+        let watched = format!("{inproc}-monitor");
+        dealer.monitor(&watched, events)?;
+        let monitor = context.socket(zmq::PAIR)?;
+        monitor.connect(&watched)?;
         let inner = Arc::new(Inner {
-            endpoint: endpoint.to_string(),
+            endpoint,
             options,
             calls: Mutex::new(HashMap::new()),
             outbox: Mutex::new(Some(push)),
             stop: AtomicBool::new(false),
+            connected: AtomicBool::new(false),
+            answered: AtomicBool::new(false),
         });
         let shared = Arc::clone(&inner);
         let io = std::thread::Builder::new()
             .name("zerorpc-client-io".into())
             .spawn(move || {
-                if let Err(e) = io_loop(&shared, &dealer, &pull) {
+                if let Err(e) = io_loop(&shared, &dealer, &pull, &monitor) {
                     tracing::error!(error = %e, "the client's I/O thread stopped");
                 }
                 drop(context);
@@ -173,26 +283,29 @@ impl Client {
 
     /// Calls `method(args…)`; the answer is a value or a stream, whichever the server sent.
     pub fn request(&self, method: &str, args: Vec<Value>) -> Result<Reply, Error> {
-        let pending = self.open(method, args)?;
+        let (pending, request) = self.open(method, args)?;
         let first = pending.recv()?;
+        for hook in &self.inner.options.hooks {
+            hook.after_reply(&request, &first);
+        }
         match first.name.as_str() {
-            event::OK => match first.args {
+            events::OK => match first.args {
                 Value::Array(mut result) if result.len() == 1 => {
                     Ok(Reply::Value(result.pop().expect("one element")))
                 }
                 other => Err(pending.protocol(format!("OK with args {other}, not [result]"))),
             },
-            event::ERR => Err(remote_error(&first.args)),
-            event::STREAM => Ok(Reply::Stream(Stream {
+            events::ERR => Err(remote_error(&first.args)),
+            events::STREAM => Ok(Reply::Stream(Stream {
                 pending,
                 first: Some(first.args),
-                reserved: 0,
+                window: Window::default(),
                 done: false,
             })),
-            event::STREAM_DONE => Ok(Reply::Stream(Stream {
+            events::STREAM_DONE => Ok(Reply::Stream(Stream {
                 pending,
                 first: None,
-                reserved: 0,
+                window: Window::default(),
                 done: true,
             })),
             other => Err(pending.protocol(format!("an event named {other:?}"))),
@@ -205,13 +318,10 @@ impl Client {
     }
 
     /// Sends the call event and registers its mailbox.
-    fn open(&self, method: &str, args: Vec<Value>) -> Result<Pending, Error> {
+    fn open(&self, method: &str, args: Vec<Value>) -> Result<(Pending, Event), Error> {
         let mut request = Event::new(method, Value::Array(args), None);
-        for (key, value) in &self.inner.options.header {
-            request
-                .header
-                .fields
-                .push((key.as_str().into(), value.clone()));
+        for hook in &self.inner.options.hooks {
+            hook.before_request(&mut request);
         }
         let key = id_key(&request.header.message_id);
         let (tx, rx) = mpsc::channel();
@@ -226,10 +336,11 @@ impl Client {
             key,
             rx,
             method: method.to_string(),
+            heard: std::cell::Cell::new(false),
         };
         self.inner
             .command(b"open", &pending.key, &request.encode())?;
-        Ok(pending)
+        Ok((pending, request))
     }
 }
 
@@ -255,6 +366,8 @@ struct Pending {
     key: Vec<u8>,
     rx: mpsc::Receiver<Incoming>,
     method: String,
+    /// Whether anything (an event, a heartbeat) came back for this call yet.
+    heard: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for Pending {
@@ -264,21 +377,70 @@ impl std::fmt::Debug for Pending {
 }
 
 impl Pending {
+    /// The next event of the call, within the timeout. The error names the likely cause:
+    /// no server at all, a server alive but slow, or a server that went silent.
     fn recv(&self) -> Result<Event, Error> {
-        let timeout = self.inner.options.timeout;
-        match self.rx.recv_timeout(timeout) {
-            Ok(Incoming::Event(event)) => Ok(event),
-            Ok(Incoming::Lost) => Err(Error::LostRemote {
-                endpoint: self.inner.endpoint.clone(),
-                method: self.method.clone(),
-                after: self.inner.options.heartbeat * 2,
-            }),
-            Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::Timeout {
-                endpoint: self.inner.endpoint.clone(),
-                method: self.method.clone(),
-                timeout,
-            }),
-            Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::Closed),
+        let options = &self.inner.options;
+        let started = Instant::now();
+        let deadline = started + options.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let incoming = self.rx.recv_timeout(left);
+            let heard = self.heard.get();
+            let answered = self.inner.answered.load(Ordering::Relaxed);
+            let endpoint = self.inner.endpoint.clone();
+            let method = self.method.clone();
+            let heartbeat = options.heartbeat;
+            return match incoming {
+                Ok(Incoming::Event(event)) => {
+                    self.heard.set(true);
+                    Ok(event)
+                }
+                Ok(Incoming::Heard) => {
+                    self.heard.set(true);
+                    continue;
+                }
+                Ok(Incoming::Lost(silent)) if heard || answered => Err(Error::LostRemote {
+                    endpoint,
+                    method,
+                    after: tenths(silent),
+                    heartbeat,
+                }),
+                Ok(Incoming::Lost(_)) => Err(Error::NoAnswer {
+                    endpoint,
+                    method,
+                    waited: tenths(started.elapsed()),
+                    heartbeat,
+                    connected: self.inner.connected.load(Ordering::Relaxed),
+                }),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let connected = self.inner.connected.load(Ordering::Relaxed);
+                    if heard || connected {
+                        Err(Error::Timeout {
+                            endpoint,
+                            method,
+                            timeout: options.timeout,
+                            heard,
+                        })
+                    } else if answered {
+                        Err(Error::LostRemote {
+                            endpoint,
+                            method,
+                            after: tenths(started.elapsed()),
+                            heartbeat,
+                        })
+                    } else {
+                        Err(Error::NoAnswer {
+                            endpoint,
+                            method,
+                            waited: tenths(started.elapsed()),
+                            heartbeat,
+                            connected,
+                        })
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::Closed),
+            };
         }
     }
 
@@ -322,9 +484,8 @@ fn remote_error(args: &Value) -> Error {
 pub struct Stream {
     pending: Pending,
     first: Option<Value>,
-    /// Events the server may still send before it needs more credit (zerorpc-python's
-    /// `_input_queue_reserved`).
-    reserved: usize,
+    /// The credit we grant the server (`_zpc_more`).
+    window: Window,
     done: bool,
 }
 
@@ -338,10 +499,9 @@ impl Iterator for Stream {
         if let Some(first) = self.first.take() {
             return Some(Ok(first));
         }
-        if self.reserved < crate::STREAM_BUFFER / 2 {
-            let more = crate::STREAM_BUFFER - self.reserved;
+        if let Some(more) = self.window.grant() {
             let grant = Event::new(
-                event::MORE,
+                events::MORE,
                 Value::Array(vec![Value::from(more)]),
                 Some(self.pending.id.clone()),
             );
@@ -353,7 +513,6 @@ impl Iterator for Stream {
                 self.done = true;
                 return Some(Err(e));
             }
-            self.reserved = crate::STREAM_BUFFER;
         }
         let event = match self.pending.recv() {
             Ok(event) => event,
@@ -362,14 +521,14 @@ impl Iterator for Stream {
                 return Some(Err(e));
             }
         };
-        self.reserved = self.reserved.saturating_sub(1);
+        self.window.received();
         match event.name.as_str() {
-            event::STREAM => Some(Ok(event.args)),
-            event::STREAM_DONE => {
+            events::STREAM => Some(Ok(event.args)),
+            events::STREAM_DONE => {
                 self.done = true;
                 None
             }
-            event::ERR => {
+            events::ERR => {
                 self.done = true;
                 Some(Err(remote_error(&event.args)))
             }
@@ -386,33 +545,56 @@ impl Iterator for Stream {
 /// What the I/O thread keeps per open call, for heartbeats.
 struct Open {
     id: Value,
-    last_heard: Instant,
-    next_heartbeat: Instant,
+    heartbeat: Heartbeat,
 }
 
-fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<(), zmq::Error> {
+fn io_loop(
+    inner: &Inner,
+    dealer: &zmq::Socket,
+    pull: &zmq::Socket,
+    monitor: &zmq::Socket,
+) -> Result<(), zmq::Error> {
     let interval = inner.options.heartbeat;
     let mut open: HashMap<Vec<u8>, Open> = HashMap::new();
+    let mut peers = 0i64;
     while !inner.stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         let wait = open
             .values()
-            .map(|o| o.next_heartbeat.saturating_duration_since(now))
+            .map(|o| o.heartbeat.next_beat().saturating_duration_since(now))
             .min()
             .unwrap_or(STOP_CHECK)
             .min(STOP_CHECK);
-        let (from_server, from_callers) = {
+        let (from_server, from_callers, from_monitor) = {
             let mut items = [
                 dealer.as_poll_item(zmq::POLLIN),
                 pull.as_poll_item(zmq::POLLIN),
+                monitor.as_poll_item(zmq::POLLIN),
             ];
             match zmq::poll(&mut items, i64::try_from(wait.as_millis()).unwrap_or(0) + 1) {
                 Ok(_) => {}
                 Err(zmq::Error::EINTR) => continue,
                 Err(e) => return Err(e),
             }
-            (items[0].is_readable(), items[1].is_readable())
+            let readable = |i: usize| items[i].is_readable();
+            (readable(0), readable(1), readable(2))
         };
+        // The monitor's events: [u16 event + u32 value, endpoint].
+        for _ in 0..if from_monitor { 16 } else { 0 } {
+            let Ok(frames) = monitor.recv_multipart(zmq::DONTWAIT) else {
+                break;
+            };
+            let id = frames
+                .first()
+                .and_then(|f| f.get(..2))
+                .map(|b| [b[0], b[1]]);
+            match id.map(|id| zmq::SocketEvent::from_raw(u16::from_le_bytes(id))) {
+                Some(zmq::SocketEvent::HANDSHAKE_SUCCEEDED) => peers += 1,
+                Some(zmq::SocketEvent::DISCONNECTED) => peers = (peers - 1).max(0),
+                _ => {}
+            }
+            inner.connected.store(peers > 0, Ordering::Relaxed);
+        }
         for _ in 0..if from_callers { 256 } else { 0 } {
             let frames = match pull.recv_multipart(zmq::DONTWAIT) {
                 Ok(frames) => frames,
@@ -428,13 +610,12 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
                         key,
                         Open {
                             id,
-                            last_heard: now,
-                            next_heartbeat: now + interval,
+                            heartbeat: Heartbeat::new(interval, now),
                         },
                     );
-                    dealer.send_multipart([&b""[..], &payload], 0)?;
+                    events::send(dealer, &[], &payload)?;
                 }
-                b"send" => dealer.send_multipart([&b""[..], &payload], 0)?,
+                b"send" => events::send(dealer, &[], &payload)?,
                 _ => {
                     open.remove(&key);
                 }
@@ -460,13 +641,24 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
                 tracing::warn!(name = %event.name, "dropped an event without response_to");
                 continue;
             };
-            if event.name == event::HEARTBEAT {
-                if let Some(o) = open.get_mut(&key) {
-                    o.last_heard = Instant::now();
+            inner.answered.store(true, Ordering::Relaxed);
+            let first = open
+                .get_mut(&key)
+                .is_some_and(|o| o.heartbeat.heard(Instant::now()));
+            if event.name == events::HEARTBEAT {
+                if first {
+                    if let Some(mailbox) = inner
+                        .calls
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get(&key)
+                    {
+                        let _ = mailbox.send(Incoming::Heard);
+                    }
                 }
                 continue;
             }
-            if event.name == event::MORE {
+            if event.name == events::MORE {
                 continue; // credit for our sending: we never stream to a server
             }
             let calls = inner.calls.lock().unwrap_or_else(|p| p.into_inner());
@@ -482,20 +674,19 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
         }
         let now = Instant::now();
         let mut lost = Vec::new();
+        // Before the server's first heartbeat we wait at least zerorpc's default two
+        // intervals, so that a shorter --heartbeat than the server's is not mistaken for a
+        // dead server before it had a chance to speak.
+        let first_contact = interval.max(crate::HEARTBEAT_INTERVAL) * 2;
         for (key, o) in &mut open {
-            if now > o.last_heard + interval * 2 {
-                lost.push(key.clone());
-            } else if now >= o.next_heartbeat {
-                o.next_heartbeat = now + interval;
-                let hb = Event::new(
-                    event::HEARTBEAT,
-                    Value::Array(vec![0.into()]),
-                    Some(o.id.clone()),
-                );
-                dealer.send_multipart([&b""[..], &hb.encode()], 0)?;
+            if let Some(silence) = o.heartbeat.lost(now, first_contact) {
+                lost.push((key.clone(), silence));
+            } else if o.heartbeat.due(now) {
+                let hb = heartbeat::event(o.id.clone());
+                events::send(dealer, &[], &hb.encode())?;
             }
         }
-        for key in lost {
+        for (key, silent) in lost {
             open.remove(&key);
             if let Some(mailbox) = inner
                 .calls
@@ -503,7 +694,7 @@ fn io_loop(inner: &Inner, dealer: &zmq::Socket, pull: &zmq::Socket) -> Result<()
                 .unwrap_or_else(|p| p.into_inner())
                 .get(&key)
             {
-                let _ = mailbox.send(Incoming::Lost);
+                let _ = mailbox.send(Incoming::Lost(silent));
             }
         }
     }

@@ -6,7 +6,7 @@
 //! our client, both ways. What a framework adds over demo6's route table:
 //!
 //! - **message ids**: every event carries one, every answer names the call it answers
-//!   (`response_to`), so one socket carries many calls at once ([`event`]);
+//!   (`response_to`), so one socket carries many calls at once ([`events`]);
 //! - **error triples**: `ERR [name, message, traceback]` instead of a `{"error": …}` map that
 //!   a result could be mistaken for;
 //! - **heartbeats**: `_zpc_hb` every 5 s on each open call, both ways, so a dead peer is
@@ -18,21 +18,29 @@
 //! and the threads and calls your plain functions ([`method`]); **AOP** — [`middleware`] wraps
 //! every call (timing, an access key) without touching a method.
 //!
-//! Read in this order: [`app`] (the section's methods: what you write), [`event`] (the wire),
-//! [`method`], [`middleware`], [`server`] (with [`workers`]), [`client`].
+//! Read in this order: [`app`] (the section's methods: what you write), [`server`] (its
+//! registry, the line that calls your code), [`middleware`] (the aspects); then [`events`]
+//! (the wire), [`method`], the server's worker and I/O thread, [`client`]; the answers
+//! [`python`] and [`patterns`]; and [`workers`], an optimisation.
 
 pub mod app;
+mod channel;
 pub mod client;
-pub mod event;
+pub mod events;
+pub mod failure;
+mod heartbeat;
 pub mod method;
 pub mod middleware;
+pub mod patterns;
+pub mod python;
 pub mod server;
 pub mod workers;
 
 use std::time::Duration;
 
 pub use client::{Client, Options, Reply};
-pub use method::Failure;
+pub use failure::Failure;
+pub use patterns::{Publisher, Puller, Pusher, Subscriber};
 pub use rmpv::Value;
 pub use server::Server;
 

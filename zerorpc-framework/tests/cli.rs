@@ -34,10 +34,17 @@ fn the_client_prints_json_one_line_per_stream_item() {
     );
     assert_eq!(ok(&["count", "3"]), ["0", "1", "2"]);
     assert_eq!(ok(&["_zerorpc_ping"]), [r#"["pong","zerorpc-server"]"#]);
+    // Python's inspect.getargspec(add): [args, varargs, keywords, defaults].
+    assert_eq!(
+        ok(&["_zerorpc_args", "add"]),
+        [r#"[["a","b"],null,null,null]"#]
+    );
     let inspect = ok(&["--inspect"]);
     assert_eq!(inspect[0], r#""zerorpc-server""#);
     assert!(
-        inspect.contains(&"add(a, b)  a + b, for integers or floats (like Python)".to_string()),
+        inspect.contains(
+            &"add(a, b)  a + b, as Python computes it (numbers, strings, bytes, lists)".to_string()
+        ),
         "{inspect:?}"
     );
     for (args, want) in [
@@ -57,29 +64,6 @@ fn the_client_prints_json_one_line_per_stream_item() {
     assert!(
         lines.contains(&"count(3) = stream of 3 items".to_string()),
         "{lines:?}"
-    );
-}
-
-#[test]
-fn the_client_explains_a_missing_server() {
-    let endpoint = free_endpoint(); // nobody there
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zerorpc-client"));
-    cmd.args([
-        "--connect",
-        &endpoint,
-        "--timeout",
-        "300ms",
-        "add",
-        "1",
-        "2",
-    ]);
-    let done = run("zerorpc-client", &mut cmd, WAIT);
-    assert_eq!(done.status.and_then(|s| s.code()), Some(1));
-    assert!(
-        done.stderr.contains("no answer from")
-            && done.stderr.contains("is zerorpc-server running?"),
-        "{}",
-        done.stderr
     );
 }
 
@@ -156,7 +140,7 @@ fn help_names_the_partner() {
 /// handed back with `ERR ServerStopping` instead of being left to time out.
 #[test]
 fn the_server_stops_cleanly_on_ctrl_c() {
-    use zerorpc_framework::event::Event;
+    use zerorpc_framework::events::Event;
     use zerorpc_framework::Value;
 
     use crate::wire::{call_bytes, dealer, next_event};
@@ -242,4 +226,39 @@ fn a_bad_endpoint_names_the_flag_and_the_form_it_needs() {
     ] {
         test_support::assert_endpoint_error(bin, flag, "localhost:4242", args);
     }
+}
+
+/// The "workers connect to the client" layout: `zerorpc-client --bind`, `zerorpc-server
+/// --connect`; and zerorpc-python's syntax, the endpoint as the first word.
+#[test]
+fn a_bound_client_is_served_by_a_connecting_server() {
+    let endpoint = crate::crosstests::ipc_endpoint(); // no TCP port to race for
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zerorpc-client"));
+    cmd.args(["--bind", &endpoint, "--timeout", "15s", "add", "2", "3"]);
+    let caller = Proc::spawn("zerorpc-client --bind", &mut cmd);
+    // The server connects once the client has bound (its ipc socket file exists): a ROUTER
+    // that connects before the bind and reconnects loses the first request about one run in
+    // six (seen here, libzmq 4.3; the README says to start the client first).
+    let socket_file = std::path::PathBuf::from(endpoint.trim_start_matches("ipc://"));
+    let deadline = std::time::Instant::now() + WAIT;
+    while !socket_file.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the client never bound {endpoint}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut server = Command::new(env!("CARGO_BIN_EXE_zerorpc-server"));
+    server
+        .args(["--connect", &endpoint])
+        .env("RUST_LOG", "warn");
+    let _server = Proc::spawn("zerorpc-server --connect", &mut server);
+    assert_eq!(caller.finish(WAIT).success().unwrap(), ["5"]);
+
+    let served = InProcess::start(Duration::from_secs(5), None);
+    let mut python_style = Command::new(env!("CARGO_BIN_EXE_zerorpc-client"));
+    python_style.args(["--json", &served.endpoint, "add", "2", "3"]);
+    let lines = run("zerorpc-client --json ENDPOINT", &mut python_style, WAIT);
+    assert_eq!(lines.success().unwrap(), ["5"]);
+    served.stop();
 }

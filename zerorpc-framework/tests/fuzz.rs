@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use test_support::values::any_value;
-use zerorpc_framework::event::{id_key, Event};
+use zerorpc_framework::events::{id_key, Event};
 use zerorpc_framework::Value;
 
 use crate::support::InProcess;

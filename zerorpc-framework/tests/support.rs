@@ -67,9 +67,14 @@ pub struct InProcess {
 
 impl InProcess {
     pub fn start(heartbeat: Duration, access_key: Option<&str>) -> InProcess {
+        InProcess::serve(app::server(access_key.map(str::to_string)), heartbeat)
+    }
+
+    /// Any server on a thread (the section's, or a test's own methods).
+    pub fn serve(server: zerorpc_framework::Server, heartbeat: Duration) -> InProcess {
         let console = Console::default();
         let context = zmq::Context::new();
-        let bound = app::server(access_key.map(str::to_string))
+        let bound = server
             .heartbeat(heartbeat)
             .console(console.clone())
             .bind(&context, "tcp://127.0.0.1:*")

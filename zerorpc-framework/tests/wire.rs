@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use zerorpc_framework::event::{Event, Header};
+use zerorpc_framework::events::{self, Event, Header};
 use zerorpc_framework::Value;
 
 use crate::support::InProcess;
@@ -20,12 +20,10 @@ pub fn dealer(context: &zmq::Context, endpoint: &str) -> zmq::Socket {
 
 /// The next event the DEALER receives (frames `["", payload]`), within [`WAIT`].
 pub fn next_event(socket: &zmq::Socket) -> Event {
-    let frames = common::zmq_util::recv_multipart_timeout(socket, WAIT)
-        .unwrap()
+    let (_, event) = events::recv(socket, WAIT)
+        .expect("a well-formed event")
         .expect("an event within 5 s");
-    assert_eq!(frames.len(), 2, "[\"\", payload], got {frames:02x?}");
-    assert!(frames[0].is_empty());
-    Event::decode(&frames[1]).expect("a well-formed event")
+    event
 }
 
 /// A call event with the given id, as bytes.
@@ -49,15 +47,12 @@ fn an_answer_echoes_the_call_id_with_its_exact_msgpack_type() {
         Value::Binary(b"0123456789abcdef0123456789abcdef".to_vec()),
         Value::from("str-id-7"),
     ] {
-        socket
-            .send_multipart(
-                [
-                    &b""[..],
-                    &call_bytes(id.clone(), "add", vec![2.into(), 3.into()]),
-                ],
-                0,
-            )
-            .unwrap();
+        events::send(
+            &socket,
+            &[],
+            &call_bytes(id.clone(), "add", vec![2.into(), 3.into()]),
+        )
+        .unwrap();
         let answer = next_event(&socket);
         assert_eq!(answer.name, "OK");
         assert_eq!(answer.args, Value::Array(vec![Value::from(5)]));
@@ -74,15 +69,12 @@ fn an_answer_echoes_the_call_id_with_its_exact_msgpack_type() {
         );
     }
     // The exact bytes of the start of a reply header: map of 3, "message_id", bin of 32.
-    socket
-        .send_multipart(
-            [
-                &b""[..],
-                &call_bytes(Value::from("x"), "hello", vec!["Ada".into()]),
-            ],
-            0,
-        )
-        .unwrap();
+    events::send(
+        &socket,
+        &[],
+        &call_bytes(Value::from("x"), "hello", vec!["Ada".into()]),
+    )
+    .unwrap();
     let frames = common::zmq_util::recv_multipart_timeout(&socket, WAIT)
         .unwrap()
         .unwrap();
@@ -138,18 +130,16 @@ fn errors_are_triples_and_an_unknown_method_is_a_name_error() {
             "add",
             vec![Value::from(1)],
             "TypeError",
-            "takes 2 positional argument(s) but 1 were given",
+            "add() missing 1 required positional argument: 'b'",
         ),
         (
             "add",
             vec![Value::from(1), Value::from("x")],
             "TypeError",
-            "argument 2: data did not match any variant of untagged enum Number",
+            "unsupported operand type(s) for +: 'int' and 'str'",
         ),
     ] {
-        socket
-            .send_multipart([&b""[..], &call_bytes(Value::from("e"), method, args)], 0)
-            .unwrap();
+        events::send(&socket, &[], &call_bytes(Value::from("e"), method, args)).unwrap();
         let answer = next_event(&socket);
         assert_eq!(answer.name, "ERR", "{method}");
         let parts = answer.args.as_array().expect("an array").clone();
@@ -161,9 +151,7 @@ fn errors_are_triples_and_an_unknown_method_is_a_name_error() {
     // A call whose args are not an array.
     let mut event = Event::new("add", Value::from(7), None);
     event.header.message_id = Value::from("na");
-    socket
-        .send_multipart([&b""[..], &event.encode()], 0)
-        .unwrap();
+    events::send(&socket, &[], &event.encode()).unwrap();
     let answer = next_event(&socket);
     assert_eq!(answer.name, "ERR");
     assert_eq!(answer.args.as_array().unwrap()[0], Value::from("TypeError"));
@@ -181,12 +169,12 @@ fn a_slow_call_is_heartbeaten() {
     let context = zmq::Context::new();
     let socket = dealer(&context, &server.endpoint);
     let id = Value::from("slow");
-    socket
-        .send_multipart(
-            [&b""[..], &call_bytes(id.clone(), "sleep", vec![0.5.into()])],
-            0,
-        )
-        .unwrap();
+    events::send(
+        &socket,
+        &[],
+        &call_bytes(id.clone(), "sleep", vec![0.5.into()]),
+    )
+    .unwrap();
     let mut heartbeats = 0;
     let answer = loop {
         let event = next_event(&socket);
@@ -198,7 +186,7 @@ fn a_slow_call_is_heartbeaten() {
         heartbeats += 1;
         // Our own heartbeat, so the server does not declare us lost (2 × 200 ms).
         let hb = Event::new("_zpc_hb", Value::Array(vec![0.into()]), Some(id.clone()));
-        socket.send_multipart([&b""[..], &hb.encode()], 0).unwrap();
+        events::send(&socket, &[], &hb.encode()).unwrap();
     };
     assert_eq!(answer.name, "OK");
     assert!(
@@ -215,12 +203,12 @@ fn a_stream_waits_for_credit() {
     let context = zmq::Context::new();
     let socket = dealer(&context, &server.endpoint);
     let id = Value::Binary(b"stream-id".to_vec());
-    socket
-        .send_multipart(
-            [&b""[..], &call_bytes(id.clone(), "count", vec![5.into()])],
-            0,
-        )
-        .unwrap();
+    events::send(
+        &socket,
+        &[],
+        &call_bytes(id.clone(), "count", vec![5.into()]),
+    )
+    .unwrap();
     let first = next_event(&socket);
     assert_eq!(
         (first.name.as_str(), &first.args),
@@ -232,9 +220,7 @@ fn a_stream_waits_for_credit() {
     assert_eq!(quiet, None, "the server sent without credit");
     let more = |n: u64| {
         let grant = Event::new("_zpc_more", Value::Array(vec![n.into()]), Some(id.clone()));
-        socket
-            .send_multipart([&b""[..], &grant.encode()], 0)
-            .unwrap();
+        events::send(&socket, &[], &grant.encode()).unwrap();
     };
     more(2);
     for want in [1, 2] {
@@ -268,32 +254,59 @@ fn huge_messages_are_dropped_or_answered_and_the_server_goes_on() {
     let context = zmq::Context::new();
     let socket = dealer(&context, &server.endpoint);
     let garbage = vec![0xc1u8; 16 << 20];
-    socket.send_multipart([&b""[..], &garbage], 0).unwrap();
+    events::send(&socket, &[], &garbage).unwrap();
     let big = Value::Binary((0..8 << 20).map(|i: u32| (i % 251) as u8).collect());
-    socket
-        .send_multipart(
-            [
-                &b""[..],
-                &call_bytes(Value::from("big"), "echo", vec![big.clone()]),
-            ],
-            0,
-        )
-        .unwrap();
+    events::send(
+        &socket,
+        &[],
+        &call_bytes(Value::from("big"), "echo", vec![big.clone()]),
+    )
+    .unwrap();
     let answer = next_event(&socket);
     assert_eq!(answer.header.response_to, Some(Value::from("big")));
     assert!(
         answer.args == Value::Array(vec![big]),
         "the 8 MB bin came back changed"
     );
-    socket
-        .send_multipart(
-            [
-                &b""[..],
-                &call_bytes(Value::from("small"), "add", vec![1.into(), 2.into()]),
-            ],
-            0,
-        )
-        .unwrap();
+    events::send(
+        &socket,
+        &[],
+        &call_bytes(Value::from("small"), "add", vec![1.into(), 2.into()]),
+    )
+    .unwrap();
     assert_eq!(next_event(&socket).args, Value::Array(vec![3.into()]));
     server.stop();
+}
+
+/// Client hooks (zerorpc-python's `client_before_request` / `client_after_request`): the
+/// access key goes through one, and a second sees each call and its first answer.
+#[test]
+fn client_hooks_run_around_every_call() {
+    use std::sync::{Arc, Mutex};
+    use zerorpc_framework::client::{access_key, Hook, Options};
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+    impl Hook for Recorder {
+        fn after_reply(&self, request: &Event, reply: &Event) {
+            let line = format!("{} -> {}", request.name, reply.name);
+            self.0.lock().expect("no panic while recording").push(line);
+        }
+    }
+    let server = InProcess::start(Duration::from_secs(5), Some("k"));
+    let recorder = Arc::new(Recorder::default());
+    let options = Options {
+        hooks: vec![access_key("k"), recorder.clone()],
+        ..Options::default()
+    };
+    let client = zerorpc_framework::Client::connect(&server.endpoint, options).expect("connect");
+    assert_eq!(
+        client.call("add", vec![2.into(), 3.into()]).ok(),
+        Some(Value::from(5))
+    );
+    assert!(client.call("nosuch", vec![]).is_err());
+    drop(client);
+    server.stop();
+    let seen = recorder.0.lock().expect("no panic while recording").clone();
+    assert_eq!(seen, ["add -> OK", "nosuch -> ERR"]);
 }

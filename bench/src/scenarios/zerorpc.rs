@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context as _};
-use zerorpc_framework::event::{id_key, Event};
+use anyhow::{anyhow, bail};
+use zerorpc_framework::events::{self, Event};
 use zerorpc_framework::Value;
 
 use crate::ctx::{free_addr, section_peer, skip, start_server, Ctx, QuietServer, Ready};
@@ -164,7 +164,8 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
 }
 
 /// A DEALER that calls `add(7, 3)` again and again: a fresh message id per call (as zerorpc
-/// requires), the answer matched by its `response_to`, heartbeats of a slow server skipped.
+/// requires), the answer matched by its `response_to`, heartbeats of a slow server skipped
+/// (`events::recv_answer`).
 struct Client {
     socket: zmq::Socket,
     endpoint: String,
@@ -175,7 +176,6 @@ impl Client {
     fn connect(context: &zmq::Context, endpoint: &str) -> anyhow::Result<Client> {
         let socket = context.socket(zmq::DEALER)?;
         socket.set_linger(0)?;
-        socket.set_rcvtimeo(i32::try_from(REPLY_TIMEOUT.as_millis()).unwrap_or(i32::MAX))?;
         socket.connect(endpoint)?;
         Ok(Client {
             socket,
@@ -189,33 +189,17 @@ impl Client {
         let mut event = Event::new("add", Value::Array(vec![7.into(), 3.into()]), None);
         let id = Value::Binary(format!("{:032x}", self.calls).into_bytes());
         event.header.message_id = id.clone();
-        self.socket.send_multipart([&b""[..], &event.encode()], 0)?;
-        loop {
-            let frames = match self.socket.recv_multipart(0) {
-                Ok(frames) => frames,
-                Err(zmq::Error::EAGAIN) => {
-                    return Err(anyhow!(
-                        "no answer from {} within {REPLY_TIMEOUT:?}",
-                        self.endpoint
-                    ))
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let answer = Event::decode(frames.last().context("an empty message")?)?;
-            if answer.header.response_to.as_ref().map(id_key) != Some(id_key(&id))
-                || answer.name == "_zpc_hb"
-            {
-                continue; // a heartbeat, or a late answer to an earlier call
-            }
-            if answer.name != "OK" || answer.args != Value::Array(vec![10.into()]) {
-                bail!(
-                    "{} answered add(7, 3) with {} {}",
-                    self.endpoint,
-                    answer.name,
-                    answer.args
-                );
-            }
-            return Ok(());
+        events::send(&self.socket, &[], &event.encode())?;
+        let answer = events::recv_answer(&self.socket, &id, REPLY_TIMEOUT)?
+            .ok_or_else(|| anyhow!("no answer from {} within {REPLY_TIMEOUT:?}", self.endpoint))?;
+        if answer.name != "OK" || answer.args != Value::Array(vec![10.into()]) {
+            bail!(
+                "{} answered add(7, 3) with {} {}",
+                self.endpoint,
+                answer.name,
+                answer.args
+            );
         }
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use demo6_rpc_server::Request;
 use test_support::ServerThread;
-use zerorpc_framework::event::{Event, HEARTBEAT, MORE};
+use zerorpc_framework::events::{self, Event, HEARTBEAT, MORE};
 use zerorpc_framework::{app, Client, Options, Value};
 
 use super::demo5::show_msgpack;
@@ -53,11 +53,9 @@ fn label(event: &Event) -> String {
 
 /// The next event on a raw DEALER (`["", payload]`), its payload bytes and the event; drawn.
 fn next(n: &mut Narrator, dealer: &zmq::Socket) -> anyhow::Result<(Vec<u8>, Event)> {
-    let frames = common::zmq_util::recv_multipart_timeout(dealer, WAIT)?
-        .context("no event from zerorpc-server within 5 s")?;
-    let payload = frames.last().context("an empty message")?.clone();
-    let event = Event::decode(&payload)?;
-    let bodies: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+    let (payload, event) =
+        events::recv(dealer, WAIT)?.context("no event from zerorpc-server within 5 s")?;
+    let bodies: [&[u8]; 2] = [b"", &payload];
     n.message(Message::zmq(SERVER, CLIENT, label(&event), &bodies).msgpack(&payload));
     Ok((payload, event))
 }
@@ -65,7 +63,7 @@ fn next(n: &mut Narrator, dealer: &zmq::Socket) -> anyhow::Result<(Vec<u8>, Even
 /// Sends one event as `["", payload]` (DEALER to ROUTER); drawn.
 fn send(n: &mut Narrator, dealer: &zmq::Socket, event: &Event) -> anyhow::Result<()> {
     let payload = event.encode();
-    dealer.send_multipart([&b""[..], &payload], 0)?;
+    events::send(dealer, &[], &payload)?;
     n.message(Message::zmq(CLIENT, SERVER, label(event), &[b"", &payload]).msgpack(&payload));
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The zerorpc event: every message either side sends, one MessagePack array per ZeroMQ
-//! payload frame, `[header, name, args]`.
+//! payload frame, `[header, name, args]` — and how an event goes onto and off a socket
+//! ([`send`], [`recv`], [`recv_answer`]: zerorpc-python's `Events`).
 //!
 //! - `header` is a map with **str** keys: `message_id` (an opaque id, fresh for every event),
 //!   `v` (the protocol version, always 3 here; without it a Python server falls back to
@@ -21,6 +22,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use demo5_msgpack::codec::{self, DecodeError};
 use rmpv::Value;
@@ -191,6 +193,63 @@ pub fn new_message_id() -> Value {
 /// A key for a message id that tells str and bin apart: its MessagePack bytes.
 pub fn id_key(id: &Value) -> Vec<u8> {
     codec::encode(id)
+}
+
+/// Onto a socket: `[identity…, "", payload]` — the empty frame is the envelope's delimiter,
+/// and a DEALER sends no identity (`&[]`); a ROUTER puts the client's first, so ZeroMQ knows
+/// where it goes. (PUSH and PUB have no envelope: `crate::patterns` sends the payload alone.)
+pub fn send(socket: &zmq::Socket, identity: &[Vec<u8>], payload: &[u8]) -> Result<(), zmq::Error> {
+    let mut frames: Vec<&[u8]> = identity.iter().map(Vec::as_slice).collect();
+    frames.push(b"");
+    frames.push(payload);
+    socket.send_multipart(frames, 0)
+}
+
+/// Why an event could not be read off a socket.
+#[derive(Debug, thiserror::Error)]
+pub enum RecvError {
+    #[error(transparent)]
+    Zmq(#[from] zmq::Error),
+    #[error("not a zerorpc event: {0}")]
+    Event(#[from] EventError),
+}
+
+/// Off a DEALER: the next event within `timeout` (`None` if none came), with its payload as
+/// received, for a look at the bytes.
+pub fn recv(
+    socket: &zmq::Socket,
+    timeout: Duration,
+) -> Result<Option<(Vec<u8>, Event)>, RecvError> {
+    let Some(mut frames) = common::zmq_util::recv_multipart_timeout(socket, timeout)? else {
+        return Ok(None);
+    };
+    let payload = frames.pop().unwrap_or_default();
+    let event = Event::decode(&payload)?;
+    Ok(Some((payload, event)))
+}
+
+/// Off a DEALER: the answer to the call `id` within `timeout` (`None` if none came),
+/// skipping its heartbeats and the events of other conversations.
+pub fn recv_answer(
+    socket: &zmq::Socket,
+    id: &Value,
+    timeout: Duration,
+) -> Result<Option<Event>, RecvError> {
+    let deadline = Instant::now() + timeout;
+    let key = id_key(id);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some((_, event)) = recv(socket, left)? else {
+            return Ok(None);
+        };
+        let mine = event.header.response_to.as_ref().map(id_key) == Some(key.clone());
+        if mine && event.name != HEARTBEAT {
+            return Ok(Some(event));
+        }
+        if left.is_zero() {
+            return Ok(None);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,105 @@
+//! One call's stream credit, both ends (zerorpc-python's `BufferedChannel`): the sender may
+//! send one event, then as many as the receiver grants with `_zpc_more [n]`, which *adds* n.
+//! [`Credit`] is the sender's count (a server streaming, `server/worker.rs`, topped up by its
+//! I/O thread); [`Window`] the receiver's (our client reading a stream, `client.rs`). Routing
+//! by `response_to` is the other half of a channel: `events::id_key` and each side's I/O loop.
+
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+/// How long a sender waiting for credit sleeps before it looks again.
+const CREDIT_CHECK: Duration = Duration::from_millis(100);
+
+/// The sender's side: events it may still send, and whether the conversation is over.
+#[derive(Debug)]
+pub(crate) struct Credit {
+    state: Mutex<(i64, bool)>,
+    changed: Condvar,
+}
+
+impl Credit {
+    /// One event at first, as zerorpc's.
+    pub(crate) fn new() -> Credit {
+        Credit {
+            state: Mutex::new((1, false)),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Waits until one event may be sent and takes it; `false` once the conversation closed.
+    pub(crate) fn spend(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        while state.0 <= 0 && !state.1 {
+            state = self
+                .changed
+                .wait_timeout(state, CREDIT_CHECK)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        if state.1 {
+            return false;
+        }
+        state.0 -= 1;
+        true
+    }
+
+    /// `_zpc_more [n]` arrived.
+    pub(crate) fn grant(&self, n: i64) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 = state.0.saturating_add(n);
+        self.changed.notify_all();
+    }
+
+    /// The client is lost or the server stops: a waiting sender gives up.
+    pub(crate) fn close(&self) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).1 = true;
+        self.changed.notify_all();
+    }
+}
+
+/// The receiver's side: events the sender may still send before it needs more credit
+/// (zerorpc-python's `_input_queue_reserved`, over a buffer of [`crate::STREAM_BUFFER`]).
+#[derive(Debug, Default)]
+pub(crate) struct Window {
+    reserved: usize,
+}
+
+impl Window {
+    /// Before reading the next event: `Some(n)` to send `_zpc_more [n]`, topping the buffer
+    /// up to full once it is below half.
+    pub(crate) fn grant(&mut self) -> Option<usize> {
+        if self.reserved >= crate::STREAM_BUFFER / 2 {
+            return None;
+        }
+        let more = crate::STREAM_BUFFER - self.reserved;
+        self.reserved = crate::STREAM_BUFFER;
+        Some(more)
+    }
+
+    /// An event arrived.
+    pub(crate) fn received(&mut self) {
+        self.reserved = self.reserved.saturating_sub(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credit_is_one_then_what_is_granted() {
+        let credit = Credit::new();
+        assert!(credit.spend());
+        credit.grant(2);
+        assert!(credit.spend() && credit.spend());
+        credit.close();
+        assert!(!credit.spend());
+        let mut window = Window::default();
+        assert_eq!(window.grant(), Some(crate::STREAM_BUFFER));
+        assert_eq!(window.grant(), None);
+        for _ in 0..crate::STREAM_BUFFER / 2 + 1 {
+            window.received();
+        }
+        assert_eq!(window.grant(), Some(crate::STREAM_BUFFER / 2 + 1));
+    }
+}

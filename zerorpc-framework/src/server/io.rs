@@ -1,0 +1,333 @@
+//! The I/O thread: the one thread that owns the ROUTER socket (a ZeroMQ socket must stay on
+//! one thread). It reads events, opens a conversation per new call and starts a worker for
+//! it, counts `_zpc_more` credit, notes `_zpc_hb` heartbeats, sends our heartbeats on every
+//! open conversation, drops a client silent for two intervals, and forwards what the workers
+//! answer (they hand it over through an `inproc://` PUSH/PULL pair, polled with the ROUTER).
+//!
+//! A conversation is keyed by the client's ZeroMQ identity and the id of its first event
+//! (compared as MessagePack bytes, so a bin id and a str id with the same letters differ).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::registry::Registry;
+use super::worker::{answer, Channel};
+use crate::channel::Credit;
+use crate::events::{self, id_key, Event};
+use crate::heartbeat::{self, Heartbeat};
+use crate::method::Failure;
+use crate::workers::Workers;
+
+/// How often the loop looks at its stop flag when nothing happens.
+const STOP_CHECK: Duration = Duration::from_millis(100);
+/// At most this many calls run at once; more get `ERR ServerBusy` (each running call has a
+/// thread of its own).
+pub const MAX_IN_FLIGHT: usize = 1024;
+/// After `quit()`, the calls still running get this long to finish before they are handed
+/// back with `ERR ServerStopping` (the `quit` call itself is answered first).
+const QUIT_GRACE: Duration = Duration::from_secs(1);
+
+/// A server with its socket bound, ready to [`Bound::run`].
+pub struct Bound {
+    pub(super) registry: Arc<Registry>,
+    pub(super) heartbeat: Duration,
+    pub(super) router: zmq::Socket,
+    pub(super) pull: zmq::Socket,
+    /// Workers send their events here; `None` once the server stopped.
+    pub(super) outbox: Arc<Mutex<Option<zmq::Socket>>>,
+    pub(super) endpoint: String,
+}
+
+impl std::fmt::Debug for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bound")
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
+}
+
+/// What the I/O thread keeps per open conversation.
+struct Conversation {
+    identity: Vec<Vec<u8>>,
+    key: Vec<u8>,
+    method: String,
+    channel: Arc<Channel>,
+    heartbeat: Heartbeat,
+}
+
+impl Bound {
+    /// The endpoint actually bound (the port filled in).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Serves until `stop` is raised. Never returns early on a bad message: it is logged and
+    /// dropped, or answered with `ERR`.
+    pub fn run(self, stop: &AtomicBool) -> Result<(), zmq::Error> {
+        let mut state = State {
+            registry: Arc::clone(&self.registry),
+            heartbeat: self.heartbeat,
+            router: &self.router,
+            outbox: Arc::clone(&self.outbox),
+            conversations: HashMap::new(),
+            by_key: HashMap::new(),
+            next_id: 0,
+            workers: Workers::new(),
+        };
+        let result = state.serve(&self.pull, stop);
+        // Hand back the calls in hand: each open one gets an ERR now (sent within the
+        // socket's linger) instead of a LostRemote 10 s later.
+        let stopping = stopping();
+        for conversation in state.conversations.values() {
+            conversation.channel.credit.close();
+            let request_id = conversation.channel.request_id.clone();
+            let err = Event::new(
+                events::ERR,
+                stopping.to_args(&conversation.method),
+                Some(request_id),
+            );
+            let _ = send(&self.router, &conversation.identity, &err.encode());
+        }
+        // Workers still running find no outbox and give up; dropping the socket here lets
+        // the ZeroMQ context end.
+        self.outbox.lock().unwrap_or_else(|p| p.into_inner()).take();
+        result
+    }
+}
+
+fn stopping() -> Failure {
+    Failure::new(
+        "ServerStopping",
+        "the server is shutting down; call again later",
+    )
+}
+
+struct State<'a> {
+    registry: Arc<Registry>,
+    heartbeat: Duration,
+    router: &'a zmq::Socket,
+    outbox: Arc<Mutex<Option<zmq::Socket>>>,
+    conversations: HashMap<u64, Conversation>,
+    by_key: HashMap<(Vec<Vec<u8>>, Vec<u8>), u64>,
+    next_id: u64,
+    workers: Workers,
+}
+
+impl State<'_> {
+    fn serve(&mut self, pull: &zmq::Socket, stop: &AtomicBool) -> Result<(), zmq::Error> {
+        let mut quit_deadline = None;
+        while !stop.load(Ordering::Relaxed) {
+            // After quit(): serve on until the calls in hand (quit's own answer first) are
+            // answered, or the grace period is over.
+            if self.registry.quitting() {
+                let deadline = *quit_deadline.get_or_insert_with(|| Instant::now() + QUIT_GRACE);
+                if self.conversations.is_empty() || Instant::now() >= deadline {
+                    break;
+                }
+            }
+            let timeout = self.until_next_tick();
+            let (from_clients, from_workers) = {
+                let mut items = [
+                    self.router.as_poll_item(zmq::POLLIN),
+                    pull.as_poll_item(zmq::POLLIN),
+                ];
+                match zmq::poll(&mut items, timeout) {
+                    Ok(_) => {}
+                    Err(zmq::Error::EINTR) => continue, // Ctrl-C: look at the flag
+                    Err(e) => return Err(e),
+                }
+                (items[0].is_readable(), items[1].is_readable())
+            };
+            // Read what is there, a bounded batch each, so neither side starves the other.
+            for _ in 0..if from_clients { 256 } else { 0 } {
+                match self.router.recv_multipart(zmq::DONTWAIT) {
+                    Ok(frames) => self.on_client(frames),
+                    Err(zmq::Error::EAGAIN) => break,
+                    Err(e) => return Err(e),
+                }
+            }
+            for _ in 0..if from_workers { 256 } else { 0 } {
+                match pull.recv_multipart(zmq::DONTWAIT) {
+                    Ok(frames) => self.on_worker(frames)?,
+                    Err(zmq::Error::EAGAIN) => break,
+                    Err(e) => return Err(e),
+                }
+            }
+            self.heartbeats()?;
+        }
+        Ok(())
+    }
+
+    /// Milliseconds until the next heartbeat is due (at most [`STOP_CHECK`]).
+    fn until_next_tick(&self) -> i64 {
+        let now = Instant::now();
+        let next = self
+            .conversations
+            .values()
+            .map(|c| c.heartbeat.next_beat().saturating_duration_since(now))
+            .min()
+            .unwrap_or(STOP_CHECK)
+            .min(STOP_CHECK);
+        i64::try_from(next.as_millis()).unwrap_or(0) + 1
+    }
+
+    /// One message from a client: `[identity…, "", payload]` (or without the empty frame).
+    fn on_client(&mut self, mut frames: Vec<Vec<u8>>) {
+        let Some(payload) = frames.pop() else { return };
+        if frames.last().is_some_and(Vec::is_empty) {
+            frames.pop();
+        }
+        if frames.is_empty() {
+            tracing::warn!("dropped a message without a ZeroMQ identity");
+            return;
+        }
+        let identity = frames;
+        let event = match Event::decode(&payload) {
+            Ok(event) => event,
+            Err(e) => {
+                tracing::warn!(error = %e, bytes = payload.len(), "dropped a message that is not a zerorpc event");
+                return;
+            }
+        };
+        match &event.header.response_to {
+            Some(to) => self.on_channel_event(identity, id_key(to), &event),
+            None => self.on_call(identity, event),
+        }
+    }
+
+    /// An event of an open conversation: a heartbeat, credit, or something we ignore.
+    fn on_channel_event(&mut self, identity: Vec<Vec<u8>>, key: Vec<u8>, event: &Event) {
+        let Some(id) = self.by_key.get(&(identity, key)) else {
+            tracing::debug!(name = %event.name, "event for a closed or unknown conversation; ignored");
+            return;
+        };
+        let Some(conversation) = self.conversations.get_mut(id) else {
+            return;
+        };
+        match event.name.as_str() {
+            events::HEARTBEAT => {
+                conversation.heartbeat.heard(Instant::now());
+            }
+            events::MORE => {
+                let more = event.args.as_array().and_then(|a| a.first()?.as_u64());
+                match more.and_then(|n| i64::try_from(n).ok()) {
+                    Some(n) => {
+                        conversation.channel.credit.grant(n);
+                    }
+                    None => {
+                        tracing::warn!(args = %event.args, "_zpc_more without a count; ignored")
+                    }
+                }
+            }
+            other => tracing::debug!(name = other, "unexpected event in a conversation; ignored"),
+        }
+    }
+
+    /// A new call: a conversation opens and a worker thread answers it.
+    fn on_call(&mut self, identity: Vec<Vec<u8>>, event: Event) {
+        let key = id_key(&event.header.message_id);
+        if self.by_key.contains_key(&(identity.clone(), key.clone())) {
+            tracing::warn!(method = %event.name, "a second call with the id of an open one; ignored");
+            return;
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        let channel = Arc::new(Channel {
+            id,
+            request_id: event.header.message_id.clone(),
+            credit: Credit::new(),
+            outbox: Arc::clone(&self.outbox),
+        });
+        let now = Instant::now();
+        self.by_key.insert((identity.clone(), key.clone()), id);
+        self.conversations.insert(
+            id,
+            Conversation {
+                identity,
+                key,
+                method: event.name.clone(),
+                channel: Arc::clone(&channel),
+                // The call itself is the client's first word.
+                heartbeat: {
+                    let mut heartbeat = Heartbeat::new(self.heartbeat, now);
+                    heartbeat.heard(now);
+                    heartbeat
+                },
+            },
+        );
+        if self.workers.busy() >= MAX_IN_FLIGHT {
+            let busy = Failure::new(
+                "ServerBusy",
+                format!("{MAX_IN_FLIGHT} calls already running; try again"),
+            );
+            channel.send(events::ERR, busy.to_args(&event.name), true);
+            return;
+        }
+        if self.registry.quitting() {
+            channel.send(events::ERR, stopping().to_args(&event.name), true);
+            return;
+        }
+        let registry = Arc::clone(&self.registry);
+        if let Err(e) = self.workers.run(move || answer(&registry, &channel, event)) {
+            tracing::error!(error = %e, "cannot start a thread for a call; it gets no answer");
+        }
+    }
+
+    /// An event a worker wants sent: `[conversation id, last?, payload]`.
+    fn on_worker(&mut self, frames: Vec<Vec<u8>>) -> Result<(), zmq::Error> {
+        let [id, last, payload] = <[Vec<u8>; 3]>::try_from(frames).expect("workers send 3 frames");
+        let id = u64::from_be_bytes(id.try_into().expect("an 8-byte conversation id"));
+        let Some(conversation) = self.conversations.get(&id) else {
+            return Ok(()); // lost meanwhile
+        };
+        send(self.router, &conversation.identity, &payload)?;
+        if last == [1] {
+            self.close(id);
+        }
+        Ok(())
+    }
+
+    /// Sends our heartbeats that are due, and drops the conversations whose client went quiet.
+    fn heartbeats(&mut self) -> Result<(), zmq::Error> {
+        let now = Instant::now();
+        let interval = self.heartbeat;
+        let mut lost = Vec::new();
+        for (id, conversation) in &mut self.conversations {
+            if conversation.heartbeat.lost(now, interval * 2).is_some() {
+                lost.push(*id);
+                continue;
+            }
+            if conversation.heartbeat.due(now) {
+                let hb = heartbeat::event(conversation.channel.request_id.clone());
+                send(self.router, &conversation.identity, &hb.encode())?;
+            }
+        }
+        for id in lost {
+            if let Some(conversation) = self.conversations.get(&id) {
+                tracing::warn!(
+                    method = %conversation.method,
+                    "lost the client: no heartbeat for {}; dropping its call",
+                    common::endpoints::human(interval * 2)
+                );
+            }
+            self.close(id);
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, id: u64) {
+        if let Some(conversation) = self.conversations.remove(&id) {
+            conversation.channel.credit.close();
+            self.by_key
+                .remove(&(conversation.identity, conversation.key));
+        }
+    }
+}
+
+/// `[identity…, "", payload]` on the ROUTER. A client that is gone is no error: ROUTER drops
+/// messages for unknown identities.
+fn send(router: &zmq::Socket, identity: &[Vec<u8>], payload: &[u8]) -> Result<(), zmq::Error> {
+    events::send(router, identity, payload)
+}

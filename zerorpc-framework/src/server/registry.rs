@@ -1,0 +1,172 @@
+//! The registry: what a framework user hands the server — the methods (with their
+//! signatures and docs), the built-ins zerorpc adds, and the middleware chain around them.
+//! [`Registry::call`] is the line where the framework calls your code.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rmpv::Value;
+
+use crate::events::Event;
+use crate::method::{Answer, Failure, Signature};
+use crate::middleware::{self, Call, Middleware, Outcome};
+
+/// A registered method: its signature for `_zerorpc_inspect`, and the type-erased call.
+struct Registered {
+    args: Vec<String>,
+    doc: String,
+    call: Box<dyn Fn(Vec<Value>) -> Outcome + Send + Sync>,
+}
+
+/// The methods, the built-ins and the middleware of one server.
+pub(crate) struct Registry {
+    name: String,
+    methods: BTreeMap<String, Registered>,
+    /// The first is the outermost.
+    pub(crate) middleware: Vec<Box<dyn Middleware>>,
+    /// Raised by the `quit()` method (`Server::allow_quit`).
+    pub(crate) quitting: Arc<AtomicBool>,
+}
+
+impl Registry {
+    pub(crate) fn new(name: String) -> Registry {
+        Registry {
+            name,
+            methods: BTreeMap::new(),
+            middleware: Vec::new(),
+            quitting: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn register(
+        &mut self,
+        signature: &str,
+        doc: &str,
+        arity: usize,
+        call: Box<dyn Fn(Vec<Value>) -> Outcome + Send + Sync>,
+    ) {
+        let Signature { name, params: args } = Signature::parse(signature);
+        assert_eq!(
+            args.len(),
+            arity,
+            "the signature {signature:?} names {} argument(s), the function takes {arity}",
+            args.len()
+        );
+        let doc = doc.to_string();
+        self.methods.insert(name, Registered { args, doc, call });
+    }
+
+    /// The registered method names, sorted (what `_zerorpc_list` answers).
+    pub(crate) fn names(&self) -> Vec<&str> {
+        self.methods.keys().map(String::as_str).collect()
+    }
+
+    pub(crate) fn quitting(&self) -> bool {
+        self.quitting.load(Ordering::Relaxed)
+    }
+
+    /// The line where the framework calls your code: the middleware chain around the method.
+    /// A method that panics is a bug in it, not a reason to leave the client waiting.
+    pub(crate) fn call(&self, call: &Call) -> Outcome {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            middleware::run(&self.middleware, call, &|call| self.dispatch(call))
+        }))
+        .unwrap_or_else(|_| {
+            Err(Failure::new(
+                "Panic",
+                format!("the method {:?} panicked", call.method),
+            ))
+        })
+    }
+
+    /// One event of a pattern without replies ([`crate::patterns::Puller`]): middleware and
+    /// method run as for a call (the console middleware prints its line), but the answer
+    /// goes nowhere: a stream is read to its end for its side effects, a failure is logged.
+    pub(crate) fn consume(&self, event: Event) {
+        let method = event.name.as_str();
+        let Value::Array(args) = &event.args else {
+            tracing::warn!(method, args = %event.args, "dropped an event whose args are not an array");
+            return;
+        };
+        let call = Call {
+            method,
+            args,
+            header: &event.header,
+        };
+        match self.call(&call) {
+            Ok(Answer::Value(_)) => {}
+            Ok(Answer::Stream(items)) => items.for_each(drop),
+            Err(failure) => tracing::warn!(method, %failure, "failed; no reply in this pattern"),
+        }
+    }
+
+    /// Answers one call: built-ins first, then the registered methods.
+    fn dispatch(&self, call: &Call) -> Outcome {
+        let value = |v: Value| Ok(Answer::Value(v));
+        match call.method {
+            "_zerorpc_ping" => value(Value::Array(vec!["pong".into(), self.name.as_str().into()])),
+            "_zerorpc_name" => value(self.name.as_str().into()),
+            "_zerorpc_list" => value(Value::Array(
+                self.names().into_iter().map(Value::from).collect(),
+            )),
+            "_zerorpc_inspect" => value(self.inspect()),
+            "_zerorpc_help" => {
+                let name = call.args.first().and_then(Value::as_str).unwrap_or("");
+                match self.methods.get(name) {
+                    Some(m) => value(m.doc.as_str().into()),
+                    None => Err(Failure::new("NameError", name)),
+                }
+            }
+            // Python's `inspect.getargspec(f)`: `[args, varargs, keywords, defaults]`.
+            "_zerorpc_args" => {
+                let name = call.args.first().and_then(Value::as_str).unwrap_or("");
+                match self.methods.get(name) {
+                    Some(m) => {
+                        let args = m.args.iter().map(|a| Value::from(a.as_str())).collect();
+                        value(Value::Array(vec![
+                            Value::Array(args),
+                            Value::Nil,
+                            Value::Nil,
+                            Value::Nil,
+                        ]))
+                    }
+                    None => Err(Failure::new("NameError", name)),
+                }
+            }
+            name => match self.methods.get(name) {
+                Some(method) => (method.call)(call.args.to_vec()),
+                // zerorpc-python raises NameError(name): the message is the bare name.
+                None => Err(Failure::new("NameError", name)),
+            },
+        }
+    }
+
+    /// `{"name": …, "methods": {m: {"args": [{"name": a}], "doc": …}}}`, as zerorpc-python.
+    fn inspect(&self) -> Value {
+        let methods = self
+            .methods
+            .iter()
+            .map(|(name, m)| {
+                let args = m
+                    .args
+                    .iter()
+                    .map(|a| Value::Map(vec![("name".into(), a.as_str().into())]))
+                    .collect();
+                let detail = vec![
+                    ("args".into(), Value::Array(args)),
+                    ("doc".into(), m.doc.as_str().into()),
+                ];
+                (Value::from(name.as_str()), Value::Map(detail))
+            })
+            .collect();
+        Value::Map(vec![
+            ("name".into(), self.name.as_str().into()),
+            ("methods".into(), Value::Map(methods)),
+        ])
+    }
+}
