@@ -74,19 +74,26 @@ pub struct EndpointError {
 /// What a person can do about a refused endpoint.
 fn hint(action: &str, endpoint: &str, error: zmq::Error) -> String {
     let binding = action == "bind";
-    let example = if binding {
-        "tcp://127.0.0.1:5555"
-    } else {
-        "tcp://localhost:5555"
-    };
+    // The example keeps the port the person typed (`localhost:4242` → `tcp://localhost:4242`),
+    // so each section's hint names its own port; 5555, the tutorial's, when there is none.
+    let port = endpoint
+        .rsplit(':')
+        .next()
+        .filter(|p| {
+            !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) && endpoint.contains(':')
+        })
+        .unwrap_or("5555");
+    let host = if binding { "127.0.0.1" } else { "localhost" };
+    let example = format!("tcp://{host}:{port}");
     match error {
         zmq::Error::EINVAL | zmq::Error::EPROTONOSUPPORT if !endpoint.contains("://") => {
             format!(" — an endpoint is transport://address, e.g. {example}")
         }
         zmq::Error::EPROTONOSUPPORT => format!(" — use the tcp:// transport, e.g. {example}"),
-        zmq::Error::EINVAL | zmq::Error::ENODEV if binding => " — libzmq binds an IP address, \
-            an interface name or `*`, not a host name: e.g. tcp://127.0.0.1:5555 or tcp://*:5555"
-            .to_string(),
+        zmq::Error::EINVAL | zmq::Error::ENODEV if binding => format!(
+            " — libzmq binds an IP address, an interface name or `*`, not a host name: \
+             e.g. {example} or tcp://*:{port}"
+        ),
         zmq::Error::EINVAL => format!(" — expected tcp://HOST:PORT, e.g. {example}"),
         zmq::Error::EADDRINUSE => " (is another server running on it?)".to_string(),
         _ => String::new(),

@@ -14,6 +14,7 @@ mod chapters;
 mod html;
 mod narrator;
 mod recorder;
+mod zmtp;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -89,7 +89,7 @@ impl Message {
         label: impl Into<String>,
         frames: &[&[u8]],
     ) -> Message {
-        let wire = crate::chapters::zmtp_message(frames);
+        let wire = crate::zmtp::zmtp_message(frames);
         let fields = zmtp_fields(&wire);
         Message {
             fields,
@@ -250,7 +250,7 @@ mod tests {
         let frames: [&[u8]; 2] = [b"a", b"bc"];
         assert_eq!(
             Message::req_rep("c", "s", "x", &frames).bytes,
-            crate::chapters::req_rep_envelope(&frames)
+            crate::zmtp::req_rep_envelope(&frames)
         );
     }
 }

@@ -200,10 +200,9 @@ fn failover(registry: &Registry, discover: bool, round: usize) -> anyhow::Result
                 return true;
             }
             pending.extend(watch.changes.try_iter());
+            // demo4's own rule for a change to the list (an `up` may move a name, too).
             for change in pending.drain(..) {
-                if let Change::Down { name } = change {
-                    listed.remove(&name);
-                }
+                change.apply(&mut listed);
             }
             listed.values().any(|e| e == endpoint)
         })?;
