@@ -69,7 +69,6 @@ pub struct Defaults<'a> {
 /// their defaults, and asserts what each prints. Skips (visibly) when a peer is missing or the
 /// port is taken.
 pub fn meet_at_defaults(d: &Defaults<'_>) {
-    const WAIT: Duration = Duration::from_secs(20);
     let Some(_port) = lock_default_port(d.port) else {
         return;
     };
@@ -81,29 +80,23 @@ pub fn meet_at_defaults(d: &Defaults<'_>) {
     else {
         return;
     };
-    let mut server = Proc::spawn(d.server.0, &mut Command::new(d.server.1));
-    let lines = run(d.peer_client.1, &mut peer_client, WAIT)
-        .success()
-        .unwrap();
-    assert_eq!(
-        lines, d.client_prints,
-        "{} against {}",
-        d.peer_client.1, d.server.0
-    );
-    server.expect_line(WAIT, |l| l == d.server_prints).unwrap();
-    drop(server);
-
-    let mut server = Proc::spawn(d.peer_server.1, &mut peer_server);
+    let server = Proc::spawn(d.server.0, &mut Command::new(d.server.1));
+    one_way(d, server, (d.peer_client.1, &mut peer_client));
+    let server = Proc::spawn(d.peer_server.1, &mut peer_server);
     let mut client = Command::new(d.client.1);
-    let lines = run(d.client.0, client.args(["--timeout", "10s"]), WAIT)
+    one_way(d, server, (d.client.0, client.args(["--timeout", "10s"])));
+}
+
+/// One client against one running server: what each prints must be what the section says.
+fn one_way(d: &Defaults<'_>, mut server: Proc, (name, client): (&str, &mut Command)) {
+    const WAIT: Duration = Duration::from_secs(20);
+    let lines = run(name, client, WAIT)
         .success()
-        .unwrap();
-    assert_eq!(
-        lines, d.client_prints,
-        "{} against {}",
-        d.client.0, d.peer_server.1
-    );
-    server.expect_line(WAIT, |l| l == d.server_prints).unwrap();
+        .unwrap_or_else(|why| panic!("{name} against {}: {why}", server.name));
+    assert_eq!(lines, d.client_prints, "{name} against {}", server.name);
+    if let Err(why) = server.expect_line(WAIT, |l| l == d.server_prints) {
+        panic!("{} with {name}: {why}", server.name);
+    }
 }
 
 /// Each binary's `--help` says what it does and names its partner (`Partner: demo1-client`).
@@ -115,7 +108,7 @@ pub fn assert_help_names_partners(pairs: &[(&str, &str)]) {
             Duration::from_secs(20),
         )
         .success()
-        .unwrap()
+        .unwrap_or_else(|why| panic!("{bin} --help: {why}"))
         .join("\n");
         assert!(
             help.contains(&format!("Partner: {partner}")),
