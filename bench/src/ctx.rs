@@ -41,10 +41,59 @@ pub struct Ctx {
     php: Option<PathBuf>,
     /// The scenario running now, for the progress lines.
     current: Mutex<String>,
-    /// Whether [`Ctx::binary`] may run `cargo build` (false with `--no-build`).
+    /// Whether [`Ctx::build_binaries`] may run `cargo build` (false with `--no-build`).
     build: bool,
-    /// Whether the workspace's binaries were built in this run already.
-    built: Mutex<bool>,
+    /// Every TCP ping-pong median a scenario measured in this run (the report quotes them).
+    limits: Mutex<Vec<f64>>,
+    /// The CPU's counters when the run started (the report gives the steal and idle since).
+    pub cpu_at_start: Option<CpuTimes>,
+}
+
+/// The machine's CPU time counters, all CPUs together (`/proc/stat`'s `cpu` line), in ticks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CpuTimes {
+    pub total: u64,
+    pub idle: u64,
+    /// Time the hypervisor gave our virtual CPUs to someone else.
+    pub steal: u64,
+}
+
+impl CpuTimes {
+    /// Now, or `None` off Linux.
+    pub fn now() -> Option<CpuTimes> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+        let ticks: Vec<u64> = line
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal (guest time is inside user).
+        let field = |i: usize| ticks.get(i).copied().unwrap_or(0);
+        Some(CpuTimes {
+            total: (0..8).map(field).sum(),
+            idle: field(3) + field(4),
+            steal: field(7),
+        })
+    }
+
+    /// `(steal %, busy %)` of the time between `self` and `later`.
+    pub fn shares_until(&self, later: &CpuTimes) -> (f64, f64) {
+        let total = later.total.saturating_sub(self.total).max(1) as f64;
+        let steal = later.steal.saturating_sub(self.steal) as f64;
+        let idle = later.idle.saturating_sub(self.idle) as f64;
+        (
+            100.0 * steal / total,
+            100.0 * (total - idle - steal) / total,
+        )
+    }
+}
+
+/// The load averages of `/proc/loadavg` (1, 5 and 15 minutes), as written there.
+pub fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let words: Vec<&str> = text.split_whitespace().take(3).collect();
+    (words.len() == 3).then(|| words.join(" "))
 }
 
 impl Ctx {
@@ -55,8 +104,21 @@ impl Ctx {
             python: test_support::python(),
             php: test_support::php(),
             current: Mutex::new(String::new()),
-            built: Mutex::new(false),
+            limits: Mutex::new(Vec::new()),
+            cpu_at_start: CpuTimes::now(),
         }
+    }
+
+    /// Records a TCP ping-pong median measured by a scenario (for the report's machine line).
+    pub fn note_limit(&self, round_trips_per_second: f64) {
+        if let Ok(mut limits) = self.limits.lock() {
+            limits.push(round_trips_per_second);
+        }
+    }
+
+    /// The TCP ping-pong medians of this run, in the order measured.
+    pub fn limits(&self) -> Vec<f64> {
+        self.limits.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     pub fn set_current(&self, scenario: &str) {
@@ -114,16 +176,41 @@ impl Ctx {
         }
     }
 
+    /// Under `cargo run` (which sets `$CARGO`), builds every binary of the workspace in
+    /// **one** `cargo build --workspace --bins`, before the first scenario: nothing compiles
+    /// while a scenario measures. One feature resolution for all, so the shared crates are
+    /// compiled once, not once per package (`-p` resolves features for that package alone).
+    /// The two builds coexist in `target/`: after this one, `cargo run -p bench` compiles
+    /// nothing again, and the second run's build is a no-op (docs/building.md). Without
+    /// `$CARGO`, or with `--no-build`, nothing is built: [`Ctx::binary`] uses what is there.
+    pub fn build_binaries(&self) {
+        let Some(cargo) = std::env::var_os("CARGO").filter(|_| self.build) else {
+            return;
+        };
+        let started = Instant::now();
+        self.say("cargo build --workspace --bins (before any measurement)");
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--quiet", "--workspace", "--bins"]);
+        if !cfg!(debug_assertions) {
+            cmd.arg("--release");
+        }
+        let ok = cmd
+            .current_dir(workspace_root())
+            .stdin(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            self.say("building the workspace failed; using what is already built");
+        }
+        self.say(format!("built in {:.1} s", started.elapsed().as_secs_f64()));
+    }
+
     /// The path of the binary `bin` of workspace package `package`, in the profile we were
     /// built with (`target/release` for the real measurements, `target/debug` for the smoke
     /// run `scripts/test.sh` does with the binaries its tests already built).
     ///
-    /// Server binaries are measured as separate processes, exactly as a student runs them.
-    /// Under `cargo run` (which sets `$CARGO`) the first call builds every binary of the
-    /// workspace in **one** `cargo build --workspace --bins`: one feature resolution, so the
-    /// shared crates are compiled once, not once per package (`-p` resolves features for that
-    /// package alone). Otherwise, and with `--no-build`, we use what lies next to our own
-    /// executable.
+    /// Server binaries are measured as separate processes, exactly as a student runs them;
+    /// [`Ctx::build_binaries`] has built them before the run began.
     pub fn binary(&self, package: &str, bin: &str) -> anyhow::Result<PathBuf> {
         let exe = std::env::current_exe().context("cannot find our own executable")?;
         let dir = exe
@@ -131,26 +218,6 @@ impl Ctx {
             .ok_or_else(|| anyhow!("our executable has no folder"))?
             .to_path_buf();
         let release = dir.file_name().is_some_and(|n| n == "release");
-        if let (Some(cargo), true) = (std::env::var_os("CARGO"), self.build) {
-            let mut built = self.built.lock().map_err(|_| anyhow!("poisoned lock"))?;
-            if !*built {
-                *built = true;
-                self.say("cargo build --workspace --bins");
-                let mut cmd = Command::new(cargo);
-                cmd.args(["build", "--quiet", "--workspace", "--bins"]);
-                if release {
-                    cmd.arg("--release");
-                }
-                let ok = cmd
-                    .current_dir(workspace_root())
-                    .stdin(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success());
-                if !ok {
-                    self.say("building the workspace failed; using what is already built");
-                }
-            }
-        }
         let path = dir.join(bin);
         if path.is_file() {
             Ok(path)

@@ -4,10 +4,12 @@
 //!
 //! - [`measure`]: the small core — samples, medians of alternating repeats, result rows;
 //! - [`ctx`]: finding peers and binaries, starting servers, progress lines, skipping;
+//! - [`limits`]: the loopback limits a single-client row is held against (`limit_ratio`);
 //! - [`scenarios`]: one module per scenario;
 //! - [`report`]: the table, the JSON lines, `docs/benchmarks.md` and its chart.
 
 pub mod ctx;
+pub mod limits;
 pub mod load;
 pub mod measure;
 pub mod report;

@@ -72,6 +72,7 @@ fn run() -> anyhow::Result<ExitCode> {
     let chosen = choose(&args.scenario)?;
     let ctx = Ctx::new(Budget::new(args.quick, args.repeats), !args.no_build);
     let require_peers = test_support::peers_required();
+    ctx.build_binaries();
 
     let mut results = Results::default();
     for scenario in &chosen {
@@ -97,6 +98,7 @@ fn run() -> anyhow::Result<ExitCode> {
     }
 
     print!("{}", report::table(&results));
+    println!("{}", report::machine_facts(&ctx));
     if let Some(path) = &args.json {
         std::fs::write(path, report::json_lines(&results.rows)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -105,7 +107,7 @@ fn run() -> anyhow::Result<ExitCode> {
         let dir = args
             .docs_dir
             .unwrap_or_else(|| test_support::workspace_root().join("docs"));
-        report::write_docs(&dir, &results, &ctx.budget)?;
+        report::write_docs(&dir, &results, &ctx)?;
     }
     Ok(if results.failed.is_empty() {
         ExitCode::SUCCESS

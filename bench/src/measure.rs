@@ -169,6 +169,8 @@ pub enum Target {
     RatioAtLeast(f64),
     /// The Rust value itself stays below `x` (idle memory: under 10 MB).
     RustBelow(f64),
+    /// `limit_ratio >= x`: the fraction of the loopback limit measured in the same run.
+    LimitAtLeast(f64),
 }
 
 impl Target {
@@ -176,6 +178,7 @@ impl Target {
         match *self {
             Target::RatioAtLeast(x) => row.ratio >= x,
             Target::RustBelow(x) => row.rust < x,
+            Target::LimitAtLeast(x) => row.limit_ratio.is_some_and(|r| r >= x),
         }
     }
 
@@ -183,6 +186,7 @@ impl Target {
         match *self {
             Target::RatioAtLeast(x) => format!("ratio ≥ {x}"),
             Target::RustBelow(x) => format!("Rust < {x} {unit}"),
+            Target::LimitAtLeast(x) => format!("× limit ≥ {x}"),
         }
     }
 }
@@ -198,10 +202,21 @@ pub struct Row {
     pub peer: String,
     pub peer_value: f64,
     pub ratio: f64,
+    /// A single-client request/reply row: its rate as a fraction of the loopback limit
+    /// measured in the same run (a TCP ping-pong; for a connection per call, a TCP connect +
+    /// ping-pong + close loop).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_ratio: Option<f64>,
+    /// A ZeroMQ row: its rate as a fraction of the raw libzmq REQ/REP loop of the same run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transport_ratio: Option<f64>,
+    /// The ratio means nothing here (the peer's figure is a fixed 0): shown as the figure.
+    #[serde(skip)]
+    pub absolute: bool,
     #[serde(skip)]
     pub better: Better,
     #[serde(skip)]
-    pub target: Option<Target>,
+    pub targets: Vec<Target>,
 }
 
 impl Row {
@@ -224,19 +239,60 @@ impl Row {
             peer: peer.into(),
             peer_value,
             ratio: if ratio.is_finite() { ratio } else { 0.0 },
+            limit_ratio: None,
+            transport_ratio: None,
+            absolute: false,
             better,
-            target: None,
+            targets: Vec::new(),
         }
     }
 
     pub fn with_target(mut self, target: Target) -> Row {
-        self.target = Some(target);
+        self.targets.push(target);
         self
     }
 
-    /// `None` without a target, else whether it is met.
+    /// Adds `limit_ratio`: this row's rate over `limit`, the loopback limit of the same run.
+    pub fn with_limit(mut self, limit: f64) -> Row {
+        self.limit_ratio = Some(fraction(self.rust, limit));
+        self
+    }
+
+    /// Adds `transport_ratio`: this row's rate over `raw`, the raw libzmq loop of the run.
+    pub fn with_transport(mut self, raw: f64) -> Row {
+        self.transport_ratio = Some(fraction(self.rust, raw));
+        self
+    }
+
+    /// A row whose peer figure is no comparison (a fixed 0): reported as its value alone.
+    pub fn absolute(mut self) -> Row {
+        self.absolute = true;
+        self
+    }
+
+    /// `None` without a target, else whether all of them are met.
     pub fn target_met(&self) -> Option<bool> {
-        self.target.map(|t| t.met(self))
+        (!self.targets.is_empty()).then(|| self.targets.iter().all(|t| t.met(self)))
+    }
+
+    /// The targets in words, `ratio ≥ 5, × limit ≥ 0.8`.
+    pub fn describe_targets(&self) -> String {
+        let words: Vec<String> = self
+            .targets
+            .iter()
+            .map(|t| t.describe(&self.unit))
+            .collect();
+        words.join(", ")
+    }
+}
+
+/// `a / b`, or 0 when that is no number (a limit of 0).
+fn fraction(a: f64, b: f64) -> f64 {
+    let f = a / b;
+    if f.is_finite() {
+        f
+    } else {
+        0.0
     }
 }
 

@@ -7,8 +7,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use plotters::prelude::*;
 
-use crate::ctx::fmt_value;
-use crate::measure::{Budget, Row};
+use crate::ctx::{fmt_value, Ctx};
+use crate::measure::Row;
 
 /// Everything one run measured or could not measure.
 #[derive(Debug, Default)]
@@ -29,19 +29,19 @@ pub fn table(results: &Results) -> String {
         "peer",
         "peer value",
         "ratio",
+        "× limit",
+        "× libzmq",
         "target",
     ];
-    let mut lines: Vec<[String; 7]> = vec![header.map(String::from)];
+    let mut lines: Vec<[String; 9]> = vec![header.map(String::from)];
     for row in &results.rows {
-        let target = match (row.target, row.target_met()) {
-            (Some(t), Some(met)) => {
-                format!(
-                    "{} {}",
-                    t.describe(&row.unit),
-                    if met { "ok" } else { "MISSED" }
-                )
-            }
-            _ => String::new(),
+        let target = match row.target_met() {
+            Some(met) => format!(
+                "{} {}",
+                row.describe_targets(),
+                if met { "ok" } else { "MISSED" }
+            ),
+            None => String::new(),
         };
         lines.push([
             row.scenario.clone(),
@@ -49,11 +49,13 @@ pub fn table(results: &Results) -> String {
             fmt_value(row.rust),
             row.peer.clone(),
             fmt_value(row.peer_value),
-            format!("{:.2}", row.ratio),
+            ratio_cell(row),
+            optional(row.limit_ratio),
+            optional(row.transport_ratio),
             target,
         ]);
     }
-    let mut widths = [0; 7];
+    let mut widths = [0; 9];
     for line in &lines {
         for (w, cell) in widths.iter_mut().zip(line) {
             *w = (*w).max(cell.chars().count());
@@ -67,7 +69,7 @@ pub fn table(results: &Results) -> String {
             .enumerate()
             .map(|(i, (cell, w))| {
                 // Numbers right-aligned, words left-aligned.
-                if matches!(i, 2 | 4 | 5) {
+                if matches!(i, 2 | 4 | 5 | 6 | 7) {
                     format!("{cell:>w$}")
                 } else {
                     format!("{cell:<w$}")
@@ -85,7 +87,48 @@ pub fn table(results: &Results) -> String {
     out
 }
 
-/// One JSON object per line: `{"scenario", "unit", "rust", "peer", "peer_value", "ratio"}`.
+/// The ratio as the table shows it: `—` for a row whose ratio means nothing.
+fn ratio_cell(row: &Row) -> String {
+    if row.absolute {
+        "—".to_string()
+    } else {
+        format!("{:.2}", row.ratio)
+    }
+}
+
+/// `0.61`, or nothing.
+fn optional(ratio: Option<f64>) -> String {
+    ratio.map(|r| format!("{r:.2}")).unwrap_or_default()
+}
+
+/// What the machine was doing during the run, measured: the CPU steal and busy shares since
+/// the run began, the load averages now, and the TCP ping-pong figures of the run (the limit
+/// every `× limit` is a fraction of), so that two reports from two machines can be compared.
+pub fn machine_facts(ctx: &Ctx) -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mut facts = vec![format!("{cpus} CPUs ({})", cpu_model())];
+    if let (Some(start), Some(end)) = (ctx.cpu_at_start, crate::ctx::CpuTimes::now()) {
+        let (steal, busy) = start.shares_until(&end);
+        facts.push(format!(
+            "during the run the CPUs were {busy:.0} % busy and {steal:.0} % stolen by the host"
+        ));
+    }
+    if let Some(load) = crate::ctx::load_average() {
+        facts.push(format!("load average at the end {load} (1, 5, 15 min)"));
+    }
+    let limits = ctx.limits();
+    if !limits.is_empty() {
+        let figures: Vec<String> = limits.iter().map(|&l| fmt_value(l)).collect();
+        facts.push(format!(
+            "TCP ping-pong (64 B, TCP_NODELAY) in this run: {} round trips/s",
+            figures.join(", ")
+        ));
+    }
+    format!("machine: {}", facts.join("; "))
+}
+
+/// One JSON object per line: `{"scenario", "unit", "rust", "peer", "peer_value", "ratio"}`,
+/// and for single-client request/reply rows `limit_ratio` (and `transport_ratio` over ZeroMQ).
 pub fn json_lines(rows: &[Row]) -> anyhow::Result<String> {
     let mut out = String::new();
     for row in rows {
@@ -99,12 +142,12 @@ pub fn json_lines(rows: &[Row]) -> anyhow::Result<String> {
 pub const CHART_FILE: &str = "benchmarks.svg";
 
 /// Writes `benchmarks.md` and `benchmarks.svg` into `docs` (normally the workspace's `docs/`).
-pub fn write_docs(docs: &Path, results: &Results, budget: &Budget) -> anyhow::Result<()> {
+pub fn write_docs(docs: &Path, results: &Results, ctx: &Ctx) -> anyhow::Result<()> {
     std::fs::create_dir_all(docs).with_context(|| format!("cannot create {}", docs.display()))?;
     let chart = docs.join(CHART_FILE);
     draw_chart(&chart, &results.rows)?;
     let page = docs.join("benchmarks.md");
-    std::fs::write(&page, markdown(results, budget))
+    std::fs::write(&page, markdown(results, ctx))
         .with_context(|| format!("cannot write {}", page.display()))?;
     eprintln!("wrote {} and {}", page.display(), chart.display());
     Ok(())
@@ -112,28 +155,35 @@ pub fn write_docs(docs: &Path, results: &Results, budget: &Budget) -> anyhow::Re
 
 /// The page: how it was measured, the table, the chart, then the hand-written analysis
 /// (`bench/src/analysis.md`, kept as a file so it reads and diffs as prose).
-fn markdown(results: &Results, budget: &Budget) -> String {
+fn markdown(results: &Results, ctx: &Ctx) -> String {
+    let budget = &ctx.budget;
     let mut md = String::new();
     let _ = writeln!(
         md,
         "# Benchmarks: each section against its Python/PHP peer\n\n\
          <!-- Generated by `cargo run --release -p bench -- --write-docs`; edit \
          bench/src/analysis.md or bench/src/report.rs instead. -->\n\n\
-         Generated by `cargo run --release -p bench -- --write-docs` on {} ({}, {}).\n\n\
-         **Machine:** a shared {}-core VM on which other builds and tests were running at \
-         the same time. Absolute figures are therefore noisy and low; what is meaningful is the \
-         **ratio** within one run: every comparison measures the Rust side and its peer \
+         Generated by `cargo run --release -p bench -- --write-docs` on {} ({}).\n\n\
+         **Machine, as measured:** {}.\n\n\
+         Absolute figures depend on the machine (above all on what a thread wake-up costs \
+         there: compare the TCP ping-pong); what is meaningful is the **ratio** within one \
+         run, and the **× limit** column: a single-client row's rate as a fraction of the TCP \
+         ping-pong measured in its own round robin (`× libzmq`: of the raw libzmq REQ/REP \
+         loop). Every comparison measures the Rust side and its peer \
          alternately (A B, B A, A B, …), {} sample(s) each ({} per throughput sample), and \
          reports the medians. Ratio is Rust over peer for rates and peer over Rust for costs \
          (seconds, megabytes), so higher is always better for Rust.\n",
         utc_now(),
-        cpu_model(),
         std::env::consts::ARCH,
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        machine_facts(ctx).trim_start_matches("machine: "),
         budget.repeats,
         common::endpoints::human(budget.sample),
     );
-    let with_target: Vec<&Row> = results.rows.iter().filter(|r| r.target.is_some()).collect();
+    let with_target: Vec<&Row> = results
+        .rows
+        .iter()
+        .filter(|r| !r.targets.is_empty())
+        .collect();
     let missed: Vec<String> = with_target
         .iter()
         .filter(|r| r.target_met() == Some(false))
@@ -155,27 +205,29 @@ fn markdown(results: &Results, budget: &Budget) -> String {
     let _ = writeln!(md, "![ratios, Rust over peer (log scale)]({CHART_FILE})\n");
     let _ = writeln!(
         md,
-        "| scenario | unit | Rust | peer | peer value | ratio | target |\n\
-         |---|---|---:|---|---:|---:|---|"
+        "| scenario | unit | Rust | peer | peer value | ratio | × limit | × libzmq | target |\n\
+         |---|---|---:|---|---:|---:|---:|---:|---|"
     );
     for row in &results.rows {
-        let target = match (row.target, row.target_met()) {
-            (Some(t), Some(met)) => format!(
+        let target = match row.target_met() {
+            Some(met) => format!(
                 "{} {}",
-                t.describe(&row.unit),
+                row.describe_targets(),
                 if met { "✓" } else { "**missed**" }
             ),
-            _ => "context".to_string(),
+            None => "context".to_string(),
         };
         let _ = writeln!(
             md,
-            "| `{}` | {} | {} | {} | {} | {:.2} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.scenario,
             row.unit,
             fmt_value(row.rust),
             row.peer,
             fmt_value(row.peer_value),
-            row.ratio,
+            ratio_cell(row),
+            optional(row.limit_ratio),
+            optional(row.transport_ratio),
             target
         );
     }
@@ -195,6 +247,8 @@ fn markdown(results: &Results, budget: &Budget) -> String {
 /// grey for context rows (no target).
 pub fn draw_chart(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
     const MIN: f64 = 0.01;
+    // A row with no meaningful ratio has no bar (the table gives its figure).
+    let rows: Vec<&Row> = rows.iter().filter(|r| !r.absolute).collect();
     let n = u32::try_from(rows.len()).unwrap_or(u32::MAX).max(1);
     let height = 90 + 24 * n;
     let root = SVGBackend::new(path, (1000, height)).into_drawing_area();
@@ -255,7 +309,10 @@ pub fn draw_chart(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
                 ("sans-serif", 11),
             )])
             .map_err(plot_err)?;
-        if let Some(crate::measure::Target::RatioAtLeast(t)) = row.target {
+        for t in row.targets.iter().filter_map(|t| match t {
+            crate::measure::Target::RatioAtLeast(t) => Some(*t),
+            _ => None,
+        }) {
             chart
                 .draw_series([PathElement::new(
                     [(t, SegmentValue::Exact(y)), (t, SegmentValue::Exact(y + 1))],

@@ -1,11 +1,49 @@
 //! The server's worker threads: a pool that grows on demand. Every call gets a thread at once
 //! — an idle one if there is one, else a new one — so a slow call never waits behind another;
 //! a thread idle for [`IDLE_EXIT`] ends. Reusing threads saves starting one per call (tens of
-//! microseconds, a good part of a fast call's cost).
+//! microseconds, a good part of a fast call's cost). And a method that has always been quick
+//! skips the pool: [`Quick`].
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
+
+/// A call this fast, every time so far, may run on the I/O thread ([`Quick`]).
+pub const QUICK: Duration = Duration::from_millis(10);
+/// How many quick calls on workers a method needs before its calls run on the I/O thread.
+const QUICK_CALLS: u32 = 8;
+/// The count of a method that has once been slower than [`QUICK`]: workers for good.
+const SLOW: u32 = u32::MAX;
+
+/// The second optimisation: a method's calls skip the pool altogether once it has shown it is
+/// quick. A call handed to a worker crosses two thread hand-offs (I/O thread → worker → I/O
+/// thread), and for a quick method those wake-ups are most of the call's cost — more than
+/// the code. So a method that answered within [`QUICK`] its first [`QUICK_CALLS`] times,
+/// and every time since, is run by the I/O thread itself. Its first slow call sends it back
+/// to the workers for good; that one call holds the I/O thread (heartbeats wait, and a client
+/// is lost only after two intervals of 5 s).
+#[derive(Debug, Default)]
+pub struct Quick(AtomicU32);
+
+impl Quick {
+    /// Whether the next call may run on the I/O thread.
+    pub fn inline(&self) -> bool {
+        (QUICK_CALLS..SLOW).contains(&self.0.load(Ordering::Relaxed))
+    }
+
+    /// A call took `took`.
+    pub fn timed(&self, took: Duration) {
+        let quick = self.0.load(Ordering::Relaxed);
+        if quick != SLOW {
+            let next = if took > QUICK {
+                SLOW
+            } else {
+                (quick + 1).min(SLOW - 1)
+            };
+            self.0.store(next, Ordering::Relaxed);
+        }
+    }
+}
 
 /// How long an idle worker waits for another call before it ends.
 pub const IDLE_EXIT: Duration = Duration::from_secs(30);

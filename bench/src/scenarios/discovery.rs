@@ -88,6 +88,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
             "static list (restart every client)",
             0.0,
         )
+        .absolute()
         .with_target(Target::RustBelow(1000.0)),
     ])
 }

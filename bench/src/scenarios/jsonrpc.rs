@@ -15,10 +15,13 @@ use std::time::Duration;
 use anyhow::bail;
 
 use crate::ctx::{free_addr, section_peer, start_server, Ctx, Ready};
+use crate::limits::Loopback;
 use crate::load::{self, HttpClient};
 use crate::measure::{self, Better, Contender, Row, Target};
 
 const PEER: &str = "Python http.server/socketserver";
+/// One client: at least this fraction of its loopback limit, measured in the same run.
+const LIMIT_TARGET: f64 = 0.8;
 const ECHO: &str = r#"{"jsonrpc": "2.0", "method": "echo", "params": ["hello world"], "id": 1}"#;
 
 /// Both servers with both transports, started once for the two scenarios of a run.
@@ -111,14 +114,17 @@ pub fn run_http(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         let mut client = HttpClient::post(addr, "/", "application/json", ECHO);
         Ok(measure::for_duration(sample, u64::MAX, || client.call().map(drop))?.per_second())
     };
+    let limits = Loopback::start()?;
     let medians = measure::round_robin(
         ctx.budget.repeats,
         &mut [
             Contender::new("Rust jsonrpc-server", || rate(servers.rust_http)),
             Contender::new(PEER, || rate(servers.py_http)),
+            Contender::new("TCP ping-pong", || limits.tcp_ping_pong(sample)),
         ],
         ctx.sample_reporter("calls/s"),
     )?;
+    ctx.note_limit(medians[2]);
     Ok(vec![Row::new(
         "jsonrpc-http",
         "calls/s",
@@ -127,7 +133,9 @@ pub fn run_http(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         PEER,
         medians[1],
     )
-    .with_target(Target::RatioAtLeast(5.0))])
+    .with_target(Target::RatioAtLeast(5.0))
+    .with_limit(medians[2])
+    .with_target(Target::LimitAtLeast(LIMIT_TARGET))])
 }
 
 pub fn run_tcp(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
@@ -139,11 +147,15 @@ pub fn run_tcp(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         })?
         .per_second())
     };
+    let limits = Loopback::start()?;
     let medians = measure::round_robin(
         ctx.budget.repeats,
         &mut [
             Contender::new("Rust jsonrpc-server", || rate(servers.rust_tcp)),
             Contender::new(PEER, || rate(servers.py_tcp)),
+            Contender::new("TCP connect + ping-pong + close", || {
+                limits.tcp_connect_ping_pong_close(sample)
+            }),
         ],
         ctx.sample_reporter("calls/s"),
     )?;
@@ -154,5 +166,7 @@ pub fn run_tcp(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         medians[0],
         PEER,
         medians[1],
-    )])
+    )
+    .with_limit(medians[2])
+    .with_target(Target::LimitAtLeast(LIMIT_TARGET))])
 }

@@ -15,10 +15,13 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 
 use crate::ctx::{free_addr, section_peer, start_server, Ctx, Ready};
+use crate::limits::Loopback;
 use crate::load::{self, HttpClient};
 use crate::measure::{self, Better, Contender, Row, Target};
 
 const PYTHON_PEER: &str = "Python ThreadingMixIn server";
+/// One client: at least this fraction of the TCP ping-pong of the same run.
+const LIMIT_TARGET: f64 = 0.8;
 
 /// How long one of the concurrent `sleep` calls may take in all. Generous: a server whose
 /// listen backlog overflows (Python's `socketserver` listens with a backlog of 5) makes the
@@ -53,36 +56,46 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
     check_answer(rust_addr)?;
     check_answer(py_addr)?;
 
+    let limits = Loopback::start()?;
     let mut rows = Vec::new();
     for clients in [1, 8] {
         let unit = "calls/s";
         ctx.say(format!("add(7, 3) with {clients} keep-alive client(s)"));
-        let medians = measure::round_robin(
-            budget.repeats,
-            &mut [
-                Contender::new("Rust xmlrpc-server", || {
-                    calls_per_second(rust_addr, clients, budget.sample)
-                }),
-                Contender::new(PYTHON_PEER, || {
-                    calls_per_second(py_addr, clients, budget.sample)
-                }),
-            ],
-            ctx.sample_reporter(unit),
-        )?;
-        rows.push(
-            Row::new(
-                format!(
-                    "xmlrpc ({clients} client{})",
-                    if clients == 1 { "" } else { "s" }
-                ),
-                unit,
-                Better::Higher,
-                medians[0],
-                PYTHON_PEER,
-                medians[1],
-            )
-            .with_target(Target::RatioAtLeast(5.0)),
-        );
+        let mut contenders = vec![
+            Contender::new("Rust xmlrpc-server", || {
+                calls_per_second(rust_addr, clients, budget.sample)
+            }),
+            Contender::new(PYTHON_PEER, || {
+                calls_per_second(py_addr, clients, budget.sample)
+            }),
+        ];
+        // One client: also the limit, in the same round robin (crate::limits).
+        if clients == 1 {
+            contenders.push(Contender::new("TCP ping-pong", || {
+                limits.tcp_ping_pong(budget.sample)
+            }));
+        }
+        let medians =
+            measure::round_robin(budget.repeats, &mut contenders, ctx.sample_reporter(unit))?;
+        let mut row = Row::new(
+            format!(
+                "xmlrpc ({clients} client{})",
+                if clients == 1 { "" } else { "s" }
+            ),
+            unit,
+            Better::Higher,
+            medians[0],
+            PYTHON_PEER,
+            medians[1],
+        )
+        .with_target(Target::RatioAtLeast(5.0));
+        if let [_, _, tcp] = medians[..] {
+            ctx.note_limit(tcp);
+            row = row
+                .with_limit(tcp)
+                .with_target(Target::LimitAtLeast(LIMIT_TARGET));
+        }
+        rows.push(row);
     }
 
     let calls = budget.pick(20, 500);

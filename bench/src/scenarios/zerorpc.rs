@@ -17,8 +17,9 @@ use zerorpc_framework::events::{self, Event};
 use zerorpc_framework::Value;
 
 use crate::ctx::{free_addr, section_peer, skip, start_server, Ctx, QuietServer, Ready};
+use crate::limits::Loopback;
 use crate::load::{self, HttpClient};
-use crate::measure::{self, Better, Contender, Row};
+use crate::measure::{self, Better, Contender, Row, Target};
 
 const PEER: &str = "zerorpc-python server";
 /// The answer deadline of the bench's clients.
@@ -72,32 +73,45 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
             .map_err(|e| server.explain(e))?;
             Ok(rate.per_second())
         };
+    let limits = Loopback::start()?;
     let mut rows = Vec::new();
     let mut python_one_client = 0.0;
     for clients in [1, 8] {
         ctx.say(format!("add(7, 3) with {clients} client(s)"));
+        let mut contenders = vec![
+            Contender::new("Rust zerorpc-server", || {
+                zerorpc_rate(&rust_endpoint, &rust_server, clients)
+            }),
+            Contender::new(PEER, || zerorpc_rate(&py_endpoint, &py_server, clients)),
+        ];
+        // One client: also the limits, in the same round robin (crate::limits).
+        if clients == 1 {
+            contenders.push(Contender::new("TCP ping-pong", || {
+                limits.tcp_ping_pong(sample)
+            }));
+            contenders.push(Contender::new("raw libzmq", || limits.raw_zmq(sample)));
+        }
         let medians = measure::round_robin(
             ctx.budget.repeats,
-            &mut [
-                Contender::new("Rust zerorpc-server", || {
-                    zerorpc_rate(&rust_endpoint, &rust_server, clients)
-                }),
-                Contender::new(PEER, || zerorpc_rate(&py_endpoint, &py_server, clients)),
-            ],
+            &mut contenders,
             ctx.sample_reporter("calls/s"),
         )?;
-        if clients == 1 {
-            python_one_client = medians[1];
-        }
         let plural = if clients == 1 { "" } else { "s" };
-        rows.push(Row::new(
+        let mut row = Row::new(
             format!("zerorpc ({clients} client{plural})"),
             "calls/s",
             Better::Higher,
             medians[0],
             PEER,
             medians[1],
-        ));
+        )
+        .with_target(Target::RatioAtLeast(if clients == 1 { 5.0 } else { 15.0 }));
+        if let [_, python, tcp, raw] = medians[..] {
+            python_one_client = python;
+            ctx.note_limit(tcp);
+            row = row.with_limit(tcp).with_transport(raw);
+        }
+        rows.push(row);
     }
 
     // The tutorial's claim, for the same call: zerorpc against XML-RPC.

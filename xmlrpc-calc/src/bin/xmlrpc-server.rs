@@ -41,7 +41,9 @@ fn main() -> ExitCode {
     common::cli::report(run())
 }
 
-#[tokio::main]
+// One thread: a call is a few microseconds of work, and on one thread the task that reads a
+// request also answers it, with no hand-off to another worker (docs/benchmarks.md, hops).
+#[tokio::main(flavor = "current_thread")]
 async fn run() -> anyhow::Result<()> {
     common::logging::init();
     let args = Args::parse();

@@ -118,6 +118,8 @@ pub async fn serve_connection(
     app: Router,
     config: Arc<ServerConfig>,
 ) {
+    // Replies leave at once (no Nagle wait for an ACK that delayed ACK holds back).
+    let _ = tcp.set_nodelay(true);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(config.read_timeout);

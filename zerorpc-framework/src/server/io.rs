@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::registry::Registry;
-use super::worker::{answer, Channel};
+use super::worker::{answer, Channel, Outbox};
 use crate::channel::Credit;
 use crate::events::{self, id_key, Event};
 use crate::heartbeat::{self, Heartbeat};
@@ -143,7 +143,7 @@ impl State<'_> {
             // Read what is there, a bounded batch each, so neither side starves the other.
             for _ in 0..if from_clients { 256 } else { 0 } {
                 match self.router.recv_multipart(zmq::DONTWAIT) {
-                    Ok(frames) => self.on_client(frames),
+                    Ok(frames) => self.on_client(frames)?,
                     Err(zmq::Error::EAGAIN) => break,
                     Err(e) => return Err(e),
                 }
@@ -174,25 +174,30 @@ impl State<'_> {
     }
 
     /// One message from a client: `[identity…, "", payload]` (or without the empty frame).
-    fn on_client(&mut self, mut frames: Vec<Vec<u8>>) {
-        let Some(payload) = frames.pop() else { return };
+    fn on_client(&mut self, mut frames: Vec<Vec<u8>>) -> Result<(), zmq::Error> {
+        let Some(payload) = frames.pop() else {
+            return Ok(());
+        };
         if frames.last().is_some_and(Vec::is_empty) {
             frames.pop();
         }
         if frames.is_empty() {
             tracing::warn!("dropped a message without a ZeroMQ identity");
-            return;
+            return Ok(());
         }
         let identity = frames;
         let event = match Event::decode(&payload) {
             Ok(event) => event,
             Err(e) => {
                 tracing::warn!(error = %e, bytes = payload.len(), "dropped a message that is not a zerorpc event");
-                return;
+                return Ok(());
             }
         };
         match &event.header.response_to {
-            Some(to) => self.on_channel_event(identity, id_key(to), &event),
+            Some(to) => {
+                self.on_channel_event(identity, id_key(to), &event);
+                Ok(())
+            }
             None => self.on_call(identity, event),
         }
     }
@@ -225,20 +230,25 @@ impl State<'_> {
         }
     }
 
-    /// A new call: a conversation opens and a worker thread answers it.
-    fn on_call(&mut self, identity: Vec<Vec<u8>>, event: Event) {
+    /// A new call: a conversation opens and a worker thread answers it — or this thread, at
+    /// once, for a method that has always been quick (`Registry::runs_inline`).
+    fn on_call(&mut self, identity: Vec<Vec<u8>>, event: Event) -> Result<(), zmq::Error> {
         let key = id_key(&event.header.message_id);
         if self.by_key.contains_key(&(identity.clone(), key.clone())) {
             tracing::warn!(method = %event.name, "a second call with the id of an open one; ignored");
-            return;
+            return Ok(());
         }
         self.next_id += 1;
         let id = self.next_id;
+        let inline = self.registry.runs_inline(&event.name) && !self.registry.quitting();
         let channel = Arc::new(Channel {
             id,
             request_id: event.header.message_id.clone(),
             credit: Credit::new(),
-            outbox: Arc::clone(&self.outbox),
+            outbox: match inline {
+                true => Outbox::Here(Mutex::new(Vec::new())),
+                false => Outbox::Thread(Arc::clone(&self.outbox)),
+            },
         });
         let now = Instant::now();
         self.by_key.insert((identity.clone(), key.clone()), id);
@@ -257,33 +267,47 @@ impl State<'_> {
                 },
             },
         );
+        if let Outbox::Here(answered) = &channel.outbox {
+            answer(&self.registry, &channel, event);
+            let answered = std::mem::take(&mut *answered.lock().unwrap_or_else(|p| p.into_inner()));
+            for (payload, last) in answered {
+                self.forward(id, &payload, last)?;
+            }
+            return Ok(());
+        }
         if self.workers.busy() >= MAX_IN_FLIGHT {
             let busy = Failure::new(
                 "ServerBusy",
                 format!("{MAX_IN_FLIGHT} calls already running; try again"),
             );
             channel.send(events::ERR, busy.to_args(&event.name), true);
-            return;
+            return Ok(());
         }
         if self.registry.quitting() {
             channel.send(events::ERR, stopping().to_args(&event.name), true);
-            return;
+            return Ok(());
         }
         let registry = Arc::clone(&self.registry);
         if let Err(e) = self.workers.run(move || answer(&registry, &channel, event)) {
             tracing::error!(error = %e, "cannot start a thread for a call; it gets no answer");
         }
+        Ok(())
     }
 
     /// An event a worker wants sent: `[conversation id, last?, payload]`.
     fn on_worker(&mut self, frames: Vec<Vec<u8>>) -> Result<(), zmq::Error> {
         let [id, last, payload] = <[Vec<u8>; 3]>::try_from(frames).expect("workers send 3 frames");
         let id = u64::from_be_bytes(id.try_into().expect("an 8-byte conversation id"));
+        self.forward(id, &payload, last == [1])
+    }
+
+    /// Sends an event of conversation `id` to its client; closes the conversation after the last.
+    fn forward(&mut self, id: u64, payload: &[u8], last: bool) -> Result<(), zmq::Error> {
         let Some(conversation) = self.conversations.get(&id) else {
             return Ok(()); // lost meanwhile
         };
-        send(self.router, &conversation.identity, &payload)?;
-        if last == [1] {
+        send(self.router, &conversation.identity, payload)?;
+        if last {
             self.close(id);
         }
         Ok(())

@@ -60,7 +60,7 @@ impl Server {
         let parsed = Signature::parse(signature);
         let call = move |args| function.invoke(&parsed, args).map(Answer::Value);
         self.registry
-            .register(signature, doc, M::ARITY, Box::new(call));
+            .register(signature, doc, M::ARITY, false, Box::new(call));
         self
     }
 
@@ -74,7 +74,7 @@ impl Server {
         let parsed = Signature::parse(signature);
         let call = move |args| function.invoke(&parsed, args).map(Answer::Stream);
         self.registry
-            .register(signature, doc, M::ARITY, Box::new(call));
+            .register(signature, doc, M::ARITY, true, Box::new(call));
         self
     }
 

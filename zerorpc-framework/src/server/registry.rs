@@ -5,18 +5,24 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rmpv::Value;
 
 use crate::events::Event;
 use crate::method::{Answer, Failure, Signature};
 use crate::middleware::{self, Call, Middleware, Outcome};
+use crate::workers::Quick;
 
 /// A registered method: its signature for `_zerorpc_inspect`, and the type-erased call.
 struct Registered {
     args: Vec<String>,
     doc: String,
     call: Box<dyn Fn(Vec<Value>) -> Outcome + Send + Sync>,
+    /// Whether it streams (a stream waits for credit: never on the I/O thread).
+    streams: bool,
+    /// How quick its calls have been (whether they may run on the I/O thread).
+    quick: Quick,
 }
 
 /// The methods, the built-ins and the middleware of one server.
@@ -48,6 +54,7 @@ impl Registry {
         signature: &str,
         doc: &str,
         arity: usize,
+        streams: bool,
         call: Box<dyn Fn(Vec<Value>) -> Outcome + Send + Sync>,
     ) {
         let Signature { name, params: args } = Signature::parse(signature);
@@ -58,7 +65,15 @@ impl Registry {
             args.len()
         );
         let doc = doc.to_string();
-        self.methods.insert(name, Registered { args, doc, call });
+        let quick = Quick::default();
+        let registered = Registered {
+            args,
+            doc,
+            call,
+            streams,
+            quick,
+        };
+        self.methods.insert(name, registered);
     }
 
     /// The registered method names, sorted (what `_zerorpc_list` answers).
@@ -82,6 +97,20 @@ impl Registry {
                 format!("the method {:?} panicked", call.method),
             ))
         })
+    }
+
+    /// Whether a call of `method` may run on the I/O thread itself (an optimisation,
+    /// [`Quick`]): never a stream, which waits for credit.
+    pub(crate) fn runs_inline(&self, method: &str) -> bool {
+        let method = self.methods.get(method);
+        method.is_some_and(|m| !m.streams && m.quick.inline())
+    }
+
+    /// Notes how long a call of `method` took (for [`Registry::runs_inline`]).
+    pub(crate) fn timed(&self, method: &str, took: Duration) {
+        if let Some(m) = self.methods.get(method) {
+            m.quick.timed(took);
+        }
     }
 
     /// One event of a pattern without replies ([`crate::patterns::Puller`]): middleware and

@@ -1,8 +1,10 @@
 //! A worker: one call, on a thread of its own ([`crate::workers`]). It runs the registry's
 //! middleware and method, then hands each event it answers with to the I/O thread through
-//! its [`Channel`], waiting for stream credit before each `STREAM`.
+//! its [`Channel`], waiting for stream credit before each `STREAM`. (A quick method's calls
+//! run the same [`answer`] on the I/O thread itself: [`Outbox::Here`].)
 
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use rmpv::Value;
 
@@ -18,7 +20,16 @@ pub(super) struct Channel {
     pub(super) id: u64,
     pub(super) request_id: Value,
     pub(super) credit: Credit,
-    pub(super) outbox: Arc<Mutex<Option<zmq::Socket>>>,
+    pub(super) outbox: Outbox,
+}
+
+/// Where a call's events go.
+pub(super) enum Outbox {
+    /// From a worker thread: the `inproc://` PUSH socket the I/O thread polls (`None` once
+    /// the server stopped).
+    Thread(Arc<Mutex<Option<zmq::Socket>>>),
+    /// On the I/O thread: kept, `(payload, last)`, until it sends them on the ROUTER.
+    Here(Mutex<Vec<(Vec<u8>, bool)>>),
 }
 
 impl Channel {
@@ -28,12 +39,21 @@ impl Channel {
             return false;
         }
         let payload = Event::new(name, args, Some(self.request_id.clone())).encode();
-        let outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(socket) = outbox.as_ref() else {
-            return false;
-        };
-        let frames = [&self.id.to_be_bytes()[..], &[u8::from(last)], &payload];
-        socket.send_multipart(frames, 0).is_ok()
+        match &self.outbox {
+            Outbox::Thread(socket) => {
+                let socket = socket.lock().unwrap_or_else(|p| p.into_inner());
+                let Some(socket) = socket.as_ref() else {
+                    return false;
+                };
+                let frames = [&self.id.to_be_bytes()[..], &[u8::from(last)], &payload];
+                socket.send_multipart(frames, 0).is_ok()
+            }
+            Outbox::Here(events) => {
+                let mut events = events.lock().unwrap_or_else(|p| p.into_inner());
+                events.push((payload, last));
+                true
+            }
+        }
     }
 }
 
@@ -67,7 +87,10 @@ pub(super) fn answer(registry: &Registry, channel: &Channel, event: Event) {
         args: &args,
         header: &event.header,
     };
-    match registry.call(&call) {
+    let started = Instant::now();
+    let outcome = registry.call(&call);
+    registry.timed(method, started.elapsed());
+    match outcome {
         Ok(Answer::Value(value)) => {
             channel.send(events::OK, Value::Array(vec![value]), true);
         }
