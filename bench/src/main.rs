@@ -13,10 +13,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use bench::ctx::{Ctx, Skip};
 use bench::measure::Budget;
-use bench::report::{self, Results};
 use bench::scenarios::{self, Scenario};
+use bench::{json_lines, table, write_docs, Ctx, Results, Skip};
 use clap::Parser;
 
 /// Measures each transport of the tutorial against its Python/PHP peer, in one run on this
@@ -96,16 +95,16 @@ fn run() -> anyhow::Result<ExitCode> {
         }
     }
 
-    print!("{}", report::table(&results));
+    print!("{}", table(&results));
     if let Some(path) = &args.json {
-        std::fs::write(path, report::json_lines(&results.rows)?)
+        std::fs::write(path, json_lines(&results.rows)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if args.write_docs {
         let dir = args
             .docs_dir
             .unwrap_or_else(|| test_support::workspace_root().join("docs"));
-        report::write_docs(&dir, &results, &ctx.budget)?;
+        write_docs(&dir, &results, &ctx.budget)?;
     }
     Ok(if results.failed.is_empty() {
         ExitCode::SUCCESS
