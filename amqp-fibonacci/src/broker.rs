@@ -197,9 +197,9 @@ pub fn close_within(connection: amiquip::Connection, within: std::time::Duration
 /// own URL parser uses (`guest`/`guest`, vhost `/`). Percent-escapes are decoded (`%2f` → `/`).
 ///
 /// ```
-/// let options = amqp_fibonacci::broker::options_from_url("amqp://u:p%40ss@h:1/%2f?heartbeat=5");
+/// let options = options_from_url("amqp://u:p%40ss@h:1/%2f?heartbeat=5");
 /// assert!(options.is_ok());
-/// assert!(amqp_fibonacci::broker::options_from_url("not a url").is_err());
+/// assert!(options_from_url("not a url").is_err());
 /// ```
 pub fn options_from_url(
     amqp_url: &str,

@@ -14,23 +14,26 @@
 //! The lesson: this file, [`server`], [`client`]. The tutorial's open questions: [`questions`].
 //! Beside it: [`function`] (`fib` or the s14rpc variant's `n + 100`, as `--function` picks).
 //! When one broker is not enough: [`failover`] (several brokers, reconnecting, confirms, re-sends).
-//! Plumbing: [`broker`] (connecting), [`background`] (a server on a thread, for tests and tour),
-//! [`cluster`] (a private 3-node RabbitMQ cluster, for the tests and the bench).
+//! Plumbing: `broker` (connecting), `background` (a server on a thread, for tests and tour),
+//! `cluster` (a private 3-node RabbitMQ cluster, for the tests and the bench).
 
-pub mod background;
-pub mod broker;
+// The lesson and the answers the README presents: public, to be read and used.
 pub mod client;
-pub mod cluster;
 pub mod failover;
 pub mod function;
 pub mod questions;
 pub mod server;
+// Plumbing: private, with the few items the binaries, the tour and the tests need re-exported.
+mod background;
+mod broker;
+mod cluster;
 
 pub use background::{amqp_url, spawn_server, TempQueue};
 pub use broker::{
     broker_address, connect, redact, ConnectError, NoBroker, ServerError, CONNECT_TIMEOUT,
 };
 pub use client::RpcClient;
+pub use cluster::{sbin, Cluster};
 pub use failover::brokers::Brokers;
 pub use failover::calling::{call_with_failover, run_load, LoadOptions, LoadReport, ReplyTo};
 pub use failover::serving::serve_with_failover;

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use amqp_fibonacci::cluster::{self, Cluster};
 use amqp_fibonacci::{run_load, Brokers, LoadOptions, LoadReport, QueueType, ReplyTo};
+use amqp_fibonacci::{sbin, Cluster};
 use support::{bin, broker, TempQueue, BOUND};
 use test_support::{peer_command, python, skip, Lang, Proc};
 
@@ -122,7 +122,7 @@ fn assert_every_call_once(what: &str, report: &LoadReport) {
 }
 
 fn start_cluster() -> Option<Cluster> {
-    if cluster::sbin().is_none() {
+    if sbin().is_none() {
         skip("RabbitMQ is not installed (its sbin scripts), so no private cluster");
         return None;
     }

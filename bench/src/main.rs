@@ -13,10 +13,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use bench::ctx::{Ctx, Skip};
 use bench::measure::Budget;
-use bench::report::{self, Results};
 use bench::scenarios::{self, Scenario};
+use bench::{json_lines, machine_facts, table, write_docs, Ctx, Results, Skip};
 use clap::Parser;
 
 /// Measures each transport of the tutorial against its Python/PHP peer, in one run on this
@@ -97,17 +96,17 @@ fn run() -> anyhow::Result<ExitCode> {
         }
     }
 
-    print!("{}", report::table(&results));
-    println!("{}", report::machine_facts(&ctx));
+    print!("{}", table(&results));
+    println!("{}", machine_facts(&ctx));
     if let Some(path) = &args.json {
-        std::fs::write(path, report::json_lines(&results.rows)?)
+        std::fs::write(path, json_lines(&results.rows)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if args.write_docs {
         let dir = args
             .docs_dir
             .unwrap_or_else(|| test_support::workspace_root().join("docs"));
-        report::write_docs(&dir, &results, &ctx)?;
+        write_docs(&dir, &results, &ctx)?;
     }
     Ok(if results.failed.is_empty() {
         ExitCode::SUCCESS

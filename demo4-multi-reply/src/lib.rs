@@ -18,6 +18,7 @@
 //! Wire format: the request is any multipart message (the tutorial sends the single frame
 //! `hello`); the reply is one frame holding the server's name in UTF-8.
 
+// The lesson and the answers the README presents: public, to be read and used.
 pub mod discovery;
 pub mod lazy_pirate;
 pub mod one_socket;

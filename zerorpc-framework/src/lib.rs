@@ -20,21 +20,23 @@
 //!
 //! Read in this order: [`app`] (the section's methods: what you write), [`server`] (its
 //! registry, the line that calls your code), [`middleware`] (the aspects); then [`events`]
-//! (the wire), [`method`], the server's worker and I/O thread, [`client`]; the answers
-//! [`python`] and [`patterns`]; and [`workers`], an optimisation.
+//! (the wire), [`method`] and its error [`Failure`], the server's worker and I/O thread,
+//! [`client`]; the answers [`python`] and [`patterns`]; and [`workers`], an optimisation.
 
+// The lesson and the answers the README presents: public, to be read and used.
 pub mod app;
-mod channel;
 pub mod client;
 pub mod events;
-pub mod failure;
-mod heartbeat;
 pub mod method;
 pub mod middleware;
 pub mod patterns;
 pub mod python;
 pub mod server;
 pub mod workers;
+// Plumbing: private, with the few items the binaries, the tour and the tests need re-exported.
+mod channel;
+mod failure;
+mod heartbeat;
 
 use std::time::Duration;
 

@@ -349,12 +349,12 @@ pub fn run_cluster(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         ctx.say("not in --quick: it boots a 3-node cluster (20–40 s); tests/cluster.rs runs one");
         return Ok(Vec::new());
     }
-    if amqp_fibonacci::cluster::sbin().is_none() {
+    if amqp_fibonacci::sbin().is_none() {
         return crate::ctx::skip("RabbitMQ's own scripts are not installed: no private cluster");
     }
     let binary = ctx.binary("amqp-fibonacci", "amqp-rpc-server")?;
     ctx.say("booting a private 3-node RabbitMQ cluster …");
-    let cluster = amqp_fibonacci::cluster::Cluster::start(3)?;
+    let cluster = amqp_fibonacci::Cluster::start(3)?;
     let quorum_queue = "bench-rpc-quorum";
     let prefetch = PIPELINED_PREFETCH.to_string();
     let mut cmd = Command::new(&binary);

@@ -20,9 +20,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use demo4_multi_reply::discovery::local_etcd::LocalEtcd;
 use demo4_multi_reply::discovery::watch::Servers;
-use demo4_multi_reply::discovery::{Change, Registry, DEFAULT_TTL};
+use demo4_multi_reply::discovery::{Change, LocalEtcd, Registry, DEFAULT_TTL};
 use demo4_multi_reply::{LazyPirate, GREETING, REQUEST_RETRIES, REQUEST_TIMEOUT};
 
 use crate::ctx::{skip, Ctx};

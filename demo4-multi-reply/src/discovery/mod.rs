@@ -21,16 +21,19 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+// The answers the README presents: public, to be read and used.
 pub mod advertise;
 pub mod events;
 pub mod follow;
-pub mod local_etcd;
 pub mod register;
 pub mod registry;
 pub mod render;
 pub mod watch;
 pub mod watcher;
+// Plumbing: private, with the one item the tour and the bench need re-exported.
+mod local_etcd;
 
+pub use local_etcd::LocalEtcd;
 pub use registry::{Registry, RegistryError};
 
 /// Where every demo4 server registers: `/rpc/demo4/<name>`.

@@ -8,11 +8,10 @@ use std::time::{Duration, Instant};
 
 use common::zmq_util::{bind_ephemeral, recv_multipart_timeout};
 use demo4_multi_reply::discovery::follow::Follower;
-use demo4_multi_reply::discovery::local_etcd::LocalEtcd;
 use demo4_multi_reply::discovery::register::Registration;
 use demo4_multi_reply::discovery::render::Render;
 use demo4_multi_reply::discovery::watcher::Watcher;
-use demo4_multi_reply::discovery::{self, events, Change, Registry, Servers};
+use demo4_multi_reply::discovery::{self, events, Change, LocalEtcd, Registry, Servers};
 use demo4_multi_reply::{frames_repr, LazyPirate, GREETING};
 use test_support::ServerThread;
 

@@ -3,8 +3,8 @@
 //! the threads. That is Inversion of Control: the framework calls your code, not the other
 //! way round (demo6's `serve` loop was ours to write; here there is none in the binary).
 //!
-//! Read [`registry`] first: the methods and the one line that calls them
-//! (`Registry::call`). Then [`worker`] (one call on its thread) and [`io`] (the thread that
+//! Read `registry` first: the methods and the one line that calls them
+//! (`Registry::call`). Then `worker` (one call on its thread) and `io` (the thread that
 //! owns the socket). The pool the workers come from, [`crate::workers`], is an optimisation
 //! to skip on a first read.
 
