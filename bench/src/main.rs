@@ -71,6 +71,7 @@ fn run() -> anyhow::Result<ExitCode> {
     let chosen = choose(&args.scenario)?;
     let ctx = Ctx::new(Budget::new(args.quick, args.repeats), !args.no_build);
     let require_peers = test_support::peers_required();
+    ctx.set_current("build");
     ctx.build_binaries();
 
     let mut results = Results::default();
