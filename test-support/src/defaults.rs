@@ -15,8 +15,20 @@ pub fn lock_default_port(port: u16) -> Option<std::fs::File> {
     let path = std::env::temp_dir().join(format!("rpc-tutorial-port-{port}.lock"));
     let file = std::fs::File::create(&path).expect("the temp dir is writable");
     file.lock().expect("flock on the port lock file");
-    // Under the lock, the port must be free: if not, a server outside the tests has it.
-    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+    // Under the lock, the port must be free. A server the previous holder started may still
+    // be on its way out (a PHP peer takes a moment to close its socket), so wait a little;
+    // one that stays is outside the tests. Binding is not enough to tell: a peer bound to
+    // `tcp://*:PORT` and our `127.0.0.1:PORT` can both listen (SO_REUSEADDR), so connect too.
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let busy = || {
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok()
+            || std::net::TcpListener::bind(addr).is_err()
+    };
+    while busy() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if busy() {
         skip(&format!(
             "port {port} is busy (a tutorial server already running?)"
         ));
