@@ -133,22 +133,19 @@ fn raw_zmq_server() -> anyhow::Result<(String, Background)> {
     Ok((endpoint, server))
 }
 
-/// A listener whose accept loop looks at `stop` every 10 ms and hands each connection to
-/// `serve`.
-fn echo_listener(
-    name: &'static str,
-    serve: fn(TcpStream),
-) -> anyhow::Result<(SocketAddr, Background)> {
+/// A TCP echo server for fixed-size messages: one thread per connection. The accept loop
+/// looks at `stop` every 10 ms while idle.
+fn tcp_echo_server() -> anyhow::Result<(SocketAddr, Background)> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
-    let server = background(name, move |stop: Arc<AtomicBool>| {
+    let server = background("TCP echo", move |stop: Arc<AtomicBool>| {
         while !stop.load(Ordering::Relaxed) {
             match listener.accept() {
                 Ok((stream, _)) => {
                     stream.set_nonblocking(false)?;
                     stream.set_nodelay(true)?;
-                    serve(stream);
+                    std::thread::spawn(move || echo_fixed(stream));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     std::thread::sleep(Duration::from_millis(10));
@@ -159,13 +156,6 @@ fn echo_listener(
         Ok(())
     });
     Ok((addr, server))
-}
-
-/// A TCP echo server for fixed-size messages: one thread per connection.
-fn tcp_echo_server() -> anyhow::Result<(SocketAddr, Background)> {
-    echo_listener("TCP echo", |stream| {
-        std::thread::spawn(move || echo_fixed(stream));
-    })
 }
 
 /// Echoes `SIZE`-byte blocks until the client hangs up (or goes silent for 5 s).
@@ -181,7 +171,8 @@ fn echo_fixed(mut stream: TcpStream) {
 
 /// Echoes one block per connection, on the accepting thread, then closes it. The accept
 /// blocks (a poll with a sleep would add its sleep to every connection); to stop, `Drop`
-/// raises the flag and connects once to wake it.
+/// raises the flag and connects once to wake it, then joins: bounded by the 5 s read timeout
+/// of a connection in hand.
 struct ConnectEcho {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
