@@ -111,40 +111,6 @@ pub fn fail(message: String) -> Result<Value, Failure> {
     Err(Failure::new("ValueError", message))
 }
 
-/// A value as JSON, for the client's output. JSON has no binary type: a bin prints as a
-/// string of its bytes read as UTF-8 (lossy); a map key that is not a string prints as text.
-pub fn to_json(value: &Value) -> String {
-    json(value).to_string()
-}
-
-fn json(value: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match value {
-        Value::Nil => J::Null,
-        Value::Boolean(b) => J::Bool(*b),
-        Value::Integer(i) => match (i.as_i64(), i.as_u64()) {
-            (Some(n), _) => J::from(n),
-            (_, Some(n)) => J::from(n),
-            _ => J::Null,
-        },
-        Value::F32(f) => J::from(f64::from(*f)),
-        Value::F64(f) => J::from(*f),
-        Value::String(s) => J::String(String::from_utf8_lossy(s.as_bytes()).into_owned()),
-        Value::Binary(b) => J::String(String::from_utf8_lossy(b).into_owned()),
-        Value::Array(items) => J::Array(items.iter().map(json).collect()),
-        Value::Map(entries) => J::Object(
-            entries
-                .iter()
-                .map(|(k, v)| {
-                    let key = k.as_str().map_or_else(|| k.to_string(), str::to_string);
-                    (key, json(v))
-                })
-                .collect(),
-        ),
-        Value::Ext(tag, data) => J::String(format!("ext({tag}, {} bytes)", data.len())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,14 +18,16 @@
 //! and the threads and calls your plain functions ([`method`]); **AOP** — [`middleware`] wraps
 //! every call (timing, an access key) without touching a method.
 //!
-//! Read in this order: [`app`] (the section's methods: what you write), [`server`] (its
-//! registry, the line that calls your code), [`middleware`] (the aspects); then [`events`]
-//! (the wire), [`method`] and its error [`Failure`], the server's worker and I/O thread,
-//! [`client`]; the answers [`python`] and [`patterns`]; and [`workers`], an optimisation.
+//! Read in this order: the IoC/AOP core — [`app`] (the section's methods: what you write),
+//! [`server`] (the server you assemble, its registry and the line that calls your code),
+//! [`middleware`] (the aspects); then the built-ins and the [`console`] line, [`events`] (the
+//! wire), [`method`] and its error [`Failure`], the server's worker and I/O thread, [`client`];
+//! the answers [`python`] and [`patterns`]; and [`workers`], an optimisation.
 
 // The lesson and the answers the README presents: public, to be read and used.
 pub mod app;
 pub mod client;
+pub mod console;
 pub mod events;
 pub mod method;
 pub mod middleware;

@@ -10,13 +10,13 @@
 //! `Fn(&Call, &dyn Fn(&Call) -> Outcome) -> Outcome` is one.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rmpv::Value;
 
+use crate::console::{self, Console};
 use crate::events::Header;
-use crate::method::{Answer, Failure, Items};
+use crate::method::{Answer, Failure};
 
 /// What a call produced: an answer, or the error for `ERR`.
 pub type Outcome = Result<Answer, Failure>;
@@ -59,16 +59,33 @@ pub(crate) fn run(
     }
 }
 
-/// A log line (stderr, `tracing`) per call with its duration: `call method="add" ms=0.02`.
+/// Calls slower than this get a log line at `info`; the others only at `debug`.
+pub const SLOW_CALL: Duration = Duration::from_millis(100);
+
+/// A log line (stderr, `tracing`) with a call's duration: `slow call method="sleep"
+/// ms=1000.113` for a call of [`SLOW_CALL`] or more, `call method="add" ms=0.020` for every
+/// call with `RUST_LOG=debug`. (A line per call by default would double the console's, and at
+/// thousands of calls a second writing it costs more than the call: docs/benchmarks.md.)
 pub fn timing() -> impl Middleware {
     |call: &Call, next: Next| {
         let started = Instant::now();
         let outcome = next(call);
-        // Microseconds are all a reader needs: `ms=0.030`, not `ms=0.030354000000000003`.
-        let ms = format!("{:.3}", started.elapsed().as_secs_f64() * 1000.0);
-        match &outcome {
-            Ok(_) => tracing::info!(method = call.method, %ms, "call"),
-            Err(e) => tracing::info!(method = call.method, %ms, error = %e, "call failed"),
+        let took = started.elapsed();
+        let slow = took >= SLOW_CALL;
+        if slow || tracing::enabled!(tracing::Level::DEBUG) {
+            // Microseconds are all a reader needs: `ms=0.030`, not `ms=0.030354000000000003`.
+            let ms = format!("{:.3}", took.as_secs_f64() * 1000.0);
+            let error = outcome.as_ref().err().map(ToString::to_string);
+            match (slow, error) {
+                (true, None) => tracing::info!(method = call.method, %ms, "slow call"),
+                (true, Some(error)) => {
+                    tracing::info!(method = call.method, %ms, %error, "slow call failed")
+                }
+                (false, None) => tracing::debug!(method = call.method, %ms, "call"),
+                (false, Some(error)) => {
+                    tracing::debug!(method = call.method, %ms, %error, "call failed")
+                }
+            }
         }
         outcome
     }
@@ -79,121 +96,21 @@ pub fn timing() -> impl Middleware {
 /// `stream abandoned after N items` when its client went away). The server's console
 /// ([`crate::Server::console`]) is this middleware, outermost.
 pub fn console(out: impl Write + Send + 'static) -> impl Middleware {
-    let out: Console = Arc::new(Mutex::new(Box::new(out)));
+    let out = Console::new(out);
     move |call: &Call, next: Next| {
-        let shown = display_call(call.method, call.args);
+        let shown = console::display_call(call.method, call.args);
         let outcome = next(call);
         match outcome {
             Ok(Answer::Value(value)) => {
-                print(&out, &format!("{shown} = {}", display(&value)));
+                out.print(&format!("{shown} = {}", console::display(&value)));
                 Ok(Answer::Value(value))
             }
-            Ok(Answer::Stream(items)) => Ok(Answer::Stream(Box::new(Counted {
-                items,
-                shown,
-                count: 0,
-                ended: false,
-                out: Arc::clone(&out),
-            }))),
+            Ok(Answer::Stream(items)) => Ok(Answer::Stream(out.counted(items, shown))),
             Err(failure) => {
-                print(&out, &format!("{shown} = ERR {failure}"));
+                out.print(&format!("{shown} = ERR {failure}"));
                 Err(failure)
             }
         }
-    }
-}
-
-type Console = Arc<Mutex<Box<dyn Write + Send>>>;
-
-fn print(out: &Console, line: &str) {
-    let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
-}
-
-/// A stream's items, counted on their way out, and its console line once it ends.
-struct Counted {
-    items: Items,
-    shown: String,
-    count: usize,
-    ended: bool,
-    out: Console,
-}
-
-impl Iterator for Counted {
-    type Item = Result<Value, Failure>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let item = self.items.next();
-        let (shown, count) = (&self.shown, self.count);
-        match &item {
-            Some(Ok(_)) => self.count += 1,
-            Some(Err(failure)) => {
-                print(
-                    &self.out,
-                    &format!("{shown} = ERR {failure} after {count} items"),
-                );
-                self.ended = true;
-            }
-            None if !self.ended => {
-                print(&self.out, &format!("{shown} = stream of {count} items"));
-                self.ended = true;
-            }
-            None => {}
-        }
-        item
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        if !self.ended {
-            let (shown, count) = (&self.shown, self.count);
-            print(
-                &self.out,
-                &format!("{shown} = stream abandoned after {count} items"),
-            );
-        }
-    }
-}
-
-/// `add(2, 3)`: a call as the console line shows it.
-pub fn display_call(method: &str, args: &[Value]) -> String {
-    let args: Vec<String> = args.iter().map(display).collect();
-    format!("{method}({})", args.join(", "))
-}
-
-/// A value as the console line shows it: rmpv's text, except that bin reads as Python's
-/// bytes (`b'random bytes'`, not a list of numbers) and a float as Rust's shortest form
-/// (`1e308`, not 309 digits).
-pub fn display(value: &Value) -> String {
-    match value {
-        Value::Binary(bytes) => {
-            let text: String = bytes
-                .iter()
-                .map(|&b| match b {
-                    b'\\' | b'\'' => format!("\\{}", b as char),
-                    b' '..=b'~' => (b as char).to_string(),
-                    b'\n' => "\\n".into(),
-                    _ => format!("\\x{b:02x}"),
-                })
-                .collect();
-            format!("b'{text}'")
-        }
-        Value::F64(f) => format!("{f:?}"),
-        Value::F32(f) => format!("{f:?}"),
-        Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(display).collect();
-            format!("[{}]", items.join(", "))
-        }
-        Value::Map(entries) => {
-            let entries: Vec<String> = entries
-                .iter()
-                .map(|(k, v)| format!("{}: {}", display(k), display(v)))
-                .collect();
-            format!("{{{}}}", entries.join(", "))
-        }
-        other => other.to_string(),
     }
 }
 
@@ -215,21 +132,5 @@ pub fn access_key(key: impl Into<String>) -> impl Middleware {
             "PermissionDenied",
             "this server needs an access key (header access_key; zerorpc-client --access-key)",
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_console_shows_bytes_as_python_does() {
-        let call = display_call("echo", &[Value::Binary(b"random bytes\x00'".to_vec())]);
-        assert_eq!(call, r"echo(b'random bytes\x00\'')");
-        assert_eq!(display(&Value::from(1e308)), "1e308");
-        assert_eq!(
-            display(&Value::Array(vec![0.5.into(), "a".into()])),
-            r#"[0.5, "a"]"#
-        );
     }
 }

@@ -262,3 +262,45 @@ fn a_bound_client_is_served_by_a_connecting_server() {
     assert_eq!(lines.success().unwrap(), ["5"]);
     served.stop();
 }
+
+/// The timing middleware logs a slow call at the default level, with three decimals
+/// (`slow call method="sleep" ms=200.113`), and says nothing of a quick one.
+#[test]
+fn the_timing_middleware_logs_slow_calls_only() {
+    let endpoint = free_endpoint();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zerorpc-server"));
+    cmd.args(["--bind", &endpoint]).env_remove("RUST_LOG");
+    let mut server = Proc::spawn("zerorpc-server", &mut cmd);
+    for (args, want) in [
+        (&["add", "2", "3"][..], "5"),
+        (&["sleep", "0.2"][..], "0.2"),
+    ] {
+        let answer = run("zerorpc-client", &mut client(&endpoint, args), WAIT)
+            .success()
+            .unwrap();
+        assert_eq!(answer, [want]);
+    }
+    server
+        .expect_line(WAIT, |l| l == "sleep(0.2) = 0.2")
+        .unwrap();
+    server.signal("INT");
+    let done = server.finish(Duration::from_secs(3));
+    let slow: Vec<&str> = done
+        .stderr
+        .lines()
+        .filter(|l| l.contains("slow call"))
+        .collect();
+    assert_eq!(slow.len(), 1, "{}", done.stderr);
+    let ms = slow[0].split("ms=").nth(1).expect("an ms= field");
+    let (whole, decimals) = ms.trim().split_once('.').expect("ms with decimals");
+    assert!(slow[0].contains(r#"method="sleep""#), "{}", slow[0]);
+    assert!(
+        whole
+            .parse::<u32>()
+            .is_ok_and(|ms| (200..2000).contains(&ms))
+            && decimals.len() == 3,
+        "{}",
+        slow[0]
+    );
+    assert!(!done.stderr.contains(r#"method="add""#), "{}", done.stderr);
+}

@@ -195,7 +195,7 @@ fn add_plus_and_echo_answer_as_zerorpc_python_does() {
     for n in 0..CALLS {
         let (method, args) = call(&mut rng);
         let (r, p) = (answer(&rust, method, &args), answer(&python, method, &args));
-        let shown = zerorpc_framework::middleware::display_call(method, &args);
+        let shown = zerorpc_framework::console::display_call(method, &args);
         match (r == p, known_difference(method, &args)) {
             (true, _) => same += 1,
             (false, Some(_)) => listed += 1,

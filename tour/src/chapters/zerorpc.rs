@@ -255,8 +255,8 @@ fn run(n: &mut Narrator) -> anyhow::Result<()> {
     );
     n.say(
         "AOP: every call of this chapter also went through the timing middleware, added in one\n\
-         line (.around(middleware::timing())) without touching a method; its log lines go to\n\
-         stderr (RUST_LOG=info cargo run -p tour -- --section zerorpc shows them).",
+         line (.around(middleware::timing())) without touching a method; it logs each call's\n\
+         time to stderr (RUST_LOG=debug cargo run -p tour -- --section zerorpc shows them).",
     );
     python_peer(n, &endpoint)?;
     stop(server)

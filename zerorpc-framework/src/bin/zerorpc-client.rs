@@ -190,7 +190,7 @@ fn inspect(client: &Client) -> Result<(), Error> {
                  _zerorpc_list and _zerorpc_help instead, without the arguments"
             );
             let server = client.call("_zerorpc_name", Vec::new())?;
-            println!("{}", zerorpc_framework::app::to_json(&server));
+            println!("{}", to_json(&server));
             let Value::Array(names) = client.call("_zerorpc_list", Vec::new())? else {
                 return Ok(());
             };
@@ -212,10 +212,10 @@ fn inspect(client: &Client) -> Result<(), Error> {
 
 fn print_reply(reply: Reply) -> Result<(), Error> {
     match reply {
-        Reply::Value(value) => println!("{}", zerorpc_framework::app::to_json(&value)),
+        Reply::Value(value) => println!("{}", to_json(&value)),
         Reply::Stream(stream) => {
             for item in stream {
-                println!("{}", zerorpc_framework::app::to_json(&item?));
+                println!("{}", to_json(&item?));
             }
         }
     }
@@ -231,7 +231,7 @@ fn print_inspect(inspect: &Value) {
             .map(|(_, v)| v.clone())
     };
     let name = field(inspect, "name")
-        .map(|n| zerorpc_framework::app::to_json(&n))
+        .map(|n| to_json(&n))
         .unwrap_or_default();
     println!("{name}");
     let methods = field(inspect, "methods")
@@ -252,5 +252,39 @@ fn print_inspect(inspect: &Value) {
             method.as_str().unwrap_or("?"),
             args.join(", ")
         );
+    }
+}
+
+/// A value as JSON, for the client's output. JSON has no binary type: a bin prints as a
+/// string of its bytes read as UTF-8 (lossy); a map key that is not a string prints as text.
+pub fn to_json(value: &Value) -> String {
+    json(value).to_string()
+}
+
+fn json(value: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        Value::Nil => J::Null,
+        Value::Boolean(b) => J::Bool(*b),
+        Value::Integer(i) => match (i.as_i64(), i.as_u64()) {
+            (Some(n), _) => J::from(n),
+            (_, Some(n)) => J::from(n),
+            _ => J::Null,
+        },
+        Value::F32(f) => J::from(f64::from(*f)),
+        Value::F64(f) => J::from(*f),
+        Value::String(s) => J::String(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+        Value::Binary(b) => J::String(String::from_utf8_lossy(b).into_owned()),
+        Value::Array(items) => J::Array(items.iter().map(json).collect()),
+        Value::Map(entries) => J::Object(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = k.as_str().map_or_else(|| k.to_string(), str::to_string);
+                    (key, json(v))
+                })
+                .collect(),
+        ),
+        Value::Ext(tag, data) => J::String(format!("ext({tag}, {} bytes)", data.len())),
     }
 }

@@ -8,7 +8,7 @@
 //! (compared as MessagePack bytes, so a bin id and a str id with the same letters differ).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,13 +31,13 @@ const QUIT_GRACE: Duration = Duration::from_secs(1);
 
 /// A server with its socket bound, ready to [`Bound::run`].
 pub struct Bound {
-    pub(super) registry: Arc<Registry>,
-    pub(super) heartbeat: Duration,
-    pub(super) router: zmq::Socket,
-    pub(super) pull: zmq::Socket,
+    registry: Arc<Registry>,
+    heartbeat: Duration,
+    router: zmq::Socket,
+    pull: zmq::Socket,
     /// Workers send their events here; `None` once the server stopped.
-    pub(super) outbox: Arc<Mutex<Option<zmq::Socket>>>,
-    pub(super) endpoint: String,
+    outbox: Arc<Mutex<Option<zmq::Socket>>>,
+    endpoint: String,
 }
 
 impl std::fmt::Debug for Bound {
@@ -57,7 +57,41 @@ struct Conversation {
     heartbeat: Heartbeat,
 }
 
+/// Sockets are closed with this linger when the server stops: replies already queued get a
+/// moment to leave, a dead client cannot hold the process.
+const LINGER_MS: i32 = 200;
+
 impl Bound {
+    /// The server on `router`, and the `inproc://` pair through which workers hand their
+    /// events to the I/O thread.
+    pub(super) fn new(
+        registry: Registry,
+        heartbeat: Duration,
+        context: &zmq::Context,
+        router: zmq::Socket,
+        endpoint: String,
+    ) -> Result<Bound, zmq::Error> {
+        router.set_linger(LINGER_MS)?;
+        static OUTBOXES: AtomicU64 = AtomicU64::new(0);
+        let inproc = format!(
+            "inproc://zerorpc-outbox-{}",
+            OUTBOXES.fetch_add(1, Ordering::Relaxed)
+        );
+        let pull = context.socket(zmq::PULL)?;
+        pull.bind(&inproc)?;
+        let push = context.socket(zmq::PUSH)?;
+        push.set_linger(0)?;
+        push.connect(&inproc)?;
+        Ok(Bound {
+            registry: Arc::new(registry),
+            heartbeat,
+            router,
+            pull,
+            outbox: Arc::new(Mutex::new(Some(push))),
+            endpoint,
+        })
+    }
+
     /// The endpoint actually bound (the port filled in).
     pub fn endpoint(&self) -> &str {
         &self.endpoint

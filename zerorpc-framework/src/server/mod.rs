@@ -4,17 +4,18 @@
 //! way round (demo6's `serve` loop was ours to write; here there is none in the binary).
 //!
 //! Read `registry` first: the methods and the one line that calls them
-//! (`Registry::call`). Then `worker` (one call on its thread) and `io` (the thread that
-//! owns the socket). The pool the workers come from, [`crate::workers`], is an optimisation
+//! (`Registry::call`). Then `builtins` (what zerorpc answers for every server), `worker` (one
+//! call on its thread) and `io` (the thread that owns the socket). The pool the workers come from, [`crate::workers`], is an optimisation
 //! to skip on a first read.
 
+mod builtins;
 mod io;
 mod registry;
 mod worker;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rmpv::Value;
@@ -25,10 +26,6 @@ pub(crate) use registry::Registry;
 use crate::events::Event;
 use crate::method::{Answer, Method, Signature, StreamMethod};
 use crate::middleware::{self, Middleware};
-
-/// Sockets are closed with this linger when the server stops: replies already queued get a
-/// moment to leave, a dead client cannot hold the process.
-const LINGER_MS: i32 = 200;
 
 /// A zerorpc server being assembled: name, methods, middleware, heartbeat.
 pub struct Server {
@@ -49,7 +46,7 @@ impl Server {
     /// A server called `name` (what `_zerorpc_name` and `_zerorpc_ping` answer).
     pub fn new(name: impl Into<String>) -> Server {
         Server {
-            registry: Registry::new(name.into()),
+            registry: Registry::new(name.into(), builtins::answer),
             heartbeat: crate::HEARTBEAT_INTERVAL,
         }
     }
@@ -126,7 +123,7 @@ impl Server {
         let router = context.socket(zmq::ROUTER)?;
         router.bind(endpoint)?;
         let endpoint = common::zmq_util::last_endpoint(&router)?;
-        self.serve_on(context, router, endpoint)
+        Bound::new(self.registry, self.heartbeat, context, router, endpoint)
     }
 
     /// Connects the ROUTER to `endpoint` instead, where a client bound (`zerorpc-client
@@ -134,35 +131,12 @@ impl Server {
     pub fn connect(self, context: &zmq::Context, endpoint: &str) -> Result<Bound, zmq::Error> {
         let router = context.socket(zmq::ROUTER)?;
         router.connect(endpoint)?;
-        self.serve_on(context, router, endpoint.to_string())
-    }
-
-    /// The socket, and the `inproc://` pair through which workers hand their events to the
-    /// I/O thread.
-    fn serve_on(
-        self,
-        context: &zmq::Context,
-        router: zmq::Socket,
-        endpoint: String,
-    ) -> Result<Bound, zmq::Error> {
-        router.set_linger(LINGER_MS)?;
-        static OUTBOXES: AtomicU64 = AtomicU64::new(0);
-        let inproc = format!(
-            "inproc://zerorpc-outbox-{}",
-            OUTBOXES.fetch_add(1, Ordering::Relaxed)
-        );
-        let pull = context.socket(zmq::PULL)?;
-        pull.bind(&inproc)?;
-        let push = context.socket(zmq::PUSH)?;
-        push.set_linger(0)?;
-        push.connect(&inproc)?;
-        Ok(Bound {
-            registry: Arc::new(self.registry),
-            heartbeat: self.heartbeat,
+        Bound::new(
+            self.registry,
+            self.heartbeat,
+            context,
             router,
-            pull,
-            outbox: Arc::new(Mutex::new(Some(push))),
-            endpoint,
-        })
+            endpoint.to_string(),
+        )
     }
 }

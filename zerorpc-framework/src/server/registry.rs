@@ -1,5 +1,6 @@
 //! The registry: what a framework user hands the server — the methods (with their
-//! signatures and docs), the built-ins zerorpc adds, and the middleware chain around them.
+//! signatures and docs) and the middleware chain around them (zerorpc's built-ins are in
+//! [`super::builtins`]).
 //! [`Registry::call`] is the line where the framework calls your code.
 
 use std::collections::BTreeMap;
@@ -15,9 +16,9 @@ use crate::middleware::{self, Call, Middleware, Outcome};
 use crate::workers::Quick;
 
 /// A registered method: its signature for `_zerorpc_inspect`, and the type-erased call.
-struct Registered {
-    args: Vec<String>,
-    doc: String,
+pub(super) struct Registered {
+    pub(super) args: Vec<String>,
+    pub(super) doc: String,
     call: Box<dyn Fn(Vec<Value>) -> Outcome + Send + Sync>,
     /// Whether it streams (a stream waits for credit: never on the I/O thread).
     streams: bool,
@@ -28,20 +29,26 @@ struct Registered {
 /// The methods, the built-ins and the middleware of one server.
 pub(crate) struct Registry {
     name: String,
-    methods: BTreeMap<String, Registered>,
+    pub(super) methods: BTreeMap<String, Registered>,
     /// The first is the outermost.
     pub(crate) middleware: Vec<Box<dyn Middleware>>,
     /// Raised by the `quit()` method (`Server::allow_quit`).
     pub(crate) quitting: Arc<AtomicBool>,
+    /// The methods every server answers besides its own (zerorpc's, `super::builtins`).
+    builtins: Builtins,
 }
 
+/// The answer to a call if it names a built-in method, `None` for any other.
+pub(super) type Builtins = fn(&Registry, &Call) -> Option<Outcome>;
+
 impl Registry {
-    pub(crate) fn new(name: String) -> Registry {
+    pub(crate) fn new(name: String, builtins: Builtins) -> Registry {
         Registry {
             name,
             methods: BTreeMap::new(),
             middleware: Vec::new(),
             quitting: Arc::new(AtomicBool::new(false)),
+            builtins,
         }
     }
 
@@ -134,68 +141,15 @@ impl Registry {
         }
     }
 
-    /// Answers one call: built-ins first, then the registered methods.
+    /// Answers one call: the built-ins first, then the registered methods.
     fn dispatch(&self, call: &Call) -> Outcome {
-        let value = |v: Value| Ok(Answer::Value(v));
-        match call.method {
-            "_zerorpc_ping" => value(Value::Array(vec!["pong".into(), self.name.as_str().into()])),
-            "_zerorpc_name" => value(self.name.as_str().into()),
-            "_zerorpc_list" => value(Value::Array(
-                self.names().into_iter().map(Value::from).collect(),
-            )),
-            "_zerorpc_inspect" => value(self.inspect()),
-            "_zerorpc_help" => {
-                let name = call.args.first().and_then(Value::as_str).unwrap_or("");
-                match self.methods.get(name) {
-                    Some(m) => value(m.doc.as_str().into()),
-                    None => Err(Failure::new("NameError", name)),
-                }
-            }
-            // Python's `inspect.getargspec(f)`: `[args, varargs, keywords, defaults]`.
-            "_zerorpc_args" => {
-                let name = call.args.first().and_then(Value::as_str).unwrap_or("");
-                match self.methods.get(name) {
-                    Some(m) => {
-                        let args = m.args.iter().map(|a| Value::from(a.as_str())).collect();
-                        value(Value::Array(vec![
-                            Value::Array(args),
-                            Value::Nil,
-                            Value::Nil,
-                            Value::Nil,
-                        ]))
-                    }
-                    None => Err(Failure::new("NameError", name)),
-                }
-            }
-            name => match self.methods.get(name) {
-                Some(method) => (method.call)(call.args.to_vec()),
-                // zerorpc-python raises NameError(name): the message is the bare name.
-                None => Err(Failure::new("NameError", name)),
-            },
+        if let Some(outcome) = (self.builtins)(self, call) {
+            return outcome;
         }
-    }
-
-    /// `{"name": …, "methods": {m: {"args": [{"name": a}], "doc": …}}}`, as zerorpc-python.
-    fn inspect(&self) -> Value {
-        let methods = self
-            .methods
-            .iter()
-            .map(|(name, m)| {
-                let args = m
-                    .args
-                    .iter()
-                    .map(|a| Value::Map(vec![("name".into(), a.as_str().into())]))
-                    .collect();
-                let detail = vec![
-                    ("args".into(), Value::Array(args)),
-                    ("doc".into(), m.doc.as_str().into()),
-                ];
-                (Value::from(name.as_str()), Value::Map(detail))
-            })
-            .collect();
-        Value::Map(vec![
-            ("name".into(), self.name.as_str().into()),
-            ("methods".into(), Value::Map(methods)),
-        ])
+        match self.methods.get(call.method) {
+            Some(method) => (method.call)(call.args.to_vec()),
+            // zerorpc-python raises NameError(name): the message is the bare name.
+            None => Err(Failure::new("NameError", call.method)),
+        }
     }
 }
