@@ -8,39 +8,56 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-/// A call this fast, every time so far, may run on the I/O thread ([`Quick`]).
+/// A call within this time is quick ([`Quick`]).
 pub const QUICK: Duration = Duration::from_millis(10);
-/// How many quick calls on workers a method needs before its calls run on the I/O thread.
+/// How many quick calls in a row a method needs before its calls run on the I/O thread.
 const QUICK_CALLS: u32 = 8;
-/// The count of a method that has once been slower than [`QUICK`]: workers for good.
-const SLOW: u32 = u32::MAX;
+/// A method with this many slow calls (strikes) goes to the workers for good.
+const STRIKES: u32 = 3;
+/// This many quick calls in a row forgive a strike.
+const FORGIVE: u32 = 10_000;
 
 /// The second optimisation: a method's calls skip the pool altogether once it has shown it is
 /// quick. A call handed to a worker crosses two thread hand-offs (I/O thread → worker → I/O
 /// thread), and for a quick method those wake-ups are most of the call's cost — more than
-/// the code. So a method that answered within [`QUICK`] its first [`QUICK_CALLS`] times,
-/// and every time since, is run by the I/O thread itself. Its first slow call sends it back
-/// to the workers for good; that one call holds the I/O thread (heartbeats wait, and a client
-/// is lost only after two intervals of 5 s).
+/// the code. So a method whose last [`QUICK_CALLS`] calls each answered within [`QUICK`] is
+/// run by the I/O thread itself.
+///
+/// A slow call is a strike: the method's calls go back to the workers until it has been quick
+/// [`QUICK_CALLS`] times in a row again, and after [`STRIKES`] strikes they stay there for
+/// good. Why not at the first? A quick method can be slow once because of its thread, not its
+/// code: preempted for 10 ms, or its virtual CPU taken away by the host. On a busy 2-core VM
+/// that happens every few thousand calls, and each time `add` went to the workers for good.
+/// A method that really blocks (`sleep`) is slow on the workers from its first calls and never
+/// runs on the I/O thread; one that is slow now and then holds the I/O thread at most
+/// [`STRIKES`] times (heartbeats wait meanwhile, and a client is lost only after two
+/// intervals of 5 s), plus once per [`FORGIVE`] quick calls.
 #[derive(Debug, Default)]
-pub struct Quick(AtomicU32);
+pub struct Quick {
+    in_a_row: AtomicU32,
+    strikes: AtomicU32,
+}
 
 impl Quick {
     /// Whether the next call may run on the I/O thread.
     pub fn inline(&self) -> bool {
-        (QUICK_CALLS..SLOW).contains(&self.0.load(Ordering::Relaxed))
+        self.strikes.load(Ordering::Relaxed) < STRIKES
+            && self.in_a_row.load(Ordering::Relaxed) >= QUICK_CALLS
     }
 
     /// A call took `took`.
     pub fn timed(&self, took: Duration) {
-        let quick = self.0.load(Ordering::Relaxed);
-        if quick != SLOW {
-            let next = if took > QUICK {
-                SLOW
-            } else {
-                (quick + 1).min(SLOW - 1)
-            };
-            self.0.store(next, Ordering::Relaxed);
+        if took > QUICK {
+            self.in_a_row.store(0, Ordering::Relaxed);
+            self.strikes.fetch_add(1, Ordering::Relaxed);
+        } else {
+            let in_a_row = self.in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+            if in_a_row % FORGIVE == 0 {
+                let strikes = self.strikes.load(Ordering::Relaxed);
+                if (1..STRIKES).contains(&strikes) {
+                    self.strikes.store(strikes - 1, Ordering::Relaxed);
+                }
+            }
         }
     }
 }
@@ -143,6 +160,40 @@ fn take_one(count: &AtomicUsize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Quick after [`QUICK_CALLS`] quick calls; a slow one is a strike, forgiven after
+    /// [`FORGIVE`] quick calls; [`STRIKES`] strikes, and never again.
+    #[test]
+    fn a_method_runs_inline_once_quick_and_leaves_after_three_strikes() {
+        let (fast, slow) = (Duration::from_micros(20), QUICK * 2);
+        let quick = Quick::default();
+        for _ in 0..QUICK_CALLS - 1 {
+            quick.timed(fast);
+        }
+        assert!(!quick.inline());
+        quick.timed(fast);
+        assert!(quick.inline());
+        // A preempted call: back to the workers until quick again.
+        quick.timed(slow);
+        assert!(!quick.inline());
+        (0..QUICK_CALLS).for_each(|_| quick.timed(fast));
+        assert!(quick.inline());
+        // Forgiven after FORGIVE quick calls: two more strikes are not the third.
+        (0..FORGIVE).for_each(|_| quick.timed(fast));
+        quick.timed(slow);
+        quick.timed(slow);
+        (0..QUICK_CALLS).for_each(|_| quick.timed(fast));
+        assert!(quick.inline(), "the first strike was forgiven");
+        quick.timed(slow);
+        (0..FORGIVE / 2).for_each(|_| quick.timed(fast));
+        assert!(!quick.inline(), "three strikes: the workers for good");
+
+        // A method that blocks is slow from its first calls: never inline.
+        let sleeps = Quick::default();
+        (0..STRIKES).for_each(|_| sleeps.timed(slow));
+        (0..QUICK_CALLS * 2).for_each(|_| sleeps.timed(fast));
+        assert!(!sleeps.inline());
+    }
 
     /// Two slow jobs and a fast one: the fast one does not wait for the slow ones, and the
     /// threads are reused afterwards.
