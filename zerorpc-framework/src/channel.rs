@@ -13,15 +13,28 @@ const CREDIT_CHECK: Duration = Duration::from_millis(100);
 /// The sender's side: events it may still send, and whether the conversation is over.
 #[derive(Debug)]
 pub(crate) struct Credit {
-    state: Mutex<(i64, bool)>,
+    state: Mutex<State>,
     changed: Condvar,
+}
+
+#[derive(Debug)]
+struct State {
+    credit: i64,
+    closed: bool,
+    /// Senders waiting in `spend`: only then is there anyone to wake (a wake-up is a system
+    /// call, and most calls answer once and never wait).
+    waiting: u32,
 }
 
 impl Credit {
     /// One event at first, as zerorpc's.
     pub(crate) fn new() -> Credit {
         Credit {
-            state: Mutex::new((1, false)),
+            state: Mutex::new(State {
+                credit: 1,
+                closed: false,
+                waiting: 0,
+            }),
             changed: Condvar::new(),
         }
     }
@@ -29,31 +42,40 @@ impl Credit {
     /// Waits until one event may be sent and takes it; `false` once the conversation closed.
     pub(crate) fn spend(&self) -> bool {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        while state.0 <= 0 && !state.1 {
+        while state.credit <= 0 && !state.closed {
+            state.waiting += 1;
             state = self
                 .changed
                 .wait_timeout(state, CREDIT_CHECK)
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
+            state.waiting -= 1;
         }
-        if state.1 {
+        if state.closed {
             return false;
         }
-        state.0 -= 1;
+        state.credit -= 1;
         true
     }
 
     /// `_zpc_more [n]` arrived.
     pub(crate) fn grant(&self, n: i64) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.0 = state.0.saturating_add(n);
-        self.changed.notify_all();
+        state.credit = state.credit.saturating_add(n);
+        self.wake(&state);
     }
 
     /// The client is lost or the server stops: a waiting sender gives up.
     pub(crate) fn close(&self) {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).1 = true;
-        self.changed.notify_all();
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.closed = true;
+        self.wake(&state);
+    }
+
+    fn wake(&self, state: &State) {
+        if state.waiting > 0 {
+            self.changed.notify_all();
+        }
     }
 }
 
@@ -94,6 +116,20 @@ mod tests {
         assert!(credit.spend() && credit.spend());
         credit.close();
         assert!(!credit.spend());
+        // A sender waiting for credit is woken by a grant, at once (not at its next check).
+        let credit = std::sync::Arc::new(Credit::new());
+        assert!(credit.spend());
+        let waiting = std::sync::Arc::clone(&credit);
+        let sender = std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            (waiting.spend(), started.elapsed())
+        });
+        while credit.state.lock().unwrap().waiting == 0 {
+            std::thread::yield_now();
+        }
+        credit.grant(1);
+        let (spent, took) = sender.join().unwrap();
+        assert!(spent && took < CREDIT_CHECK, "woken after {took:?}");
         let mut window = Window::default();
         assert_eq!(window.grant(), Some(crate::STREAM_BUFFER));
         assert_eq!(window.grant(), None);

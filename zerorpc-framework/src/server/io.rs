@@ -162,6 +162,10 @@ impl State<'_> {
                 }
             }
             let timeout = self.until_next_tick();
+            if self.conversations.is_empty() && self.workers.busy() == 0 {
+                self.wait_for_a_client(pull, timeout)?;
+                continue;
+            }
             let (from_clients, from_workers) = {
                 let mut items = [
                     self.router.as_poll_item(zmq::POLLIN),
@@ -192,6 +196,27 @@ impl State<'_> {
             self.heartbeats()?;
         }
         Ok(())
+    }
+
+    /// No call open and no worker running: nothing can come from the workers but the last
+    /// words of conversations lost meanwhile, so wait on the ROUTER alone, one blocking
+    /// receive as demo6's loop makes (a `zmq::poll` of both sockets costs several more system
+    /// calls, and between quick calls this is the loop's every turn). When the wait times out,
+    /// those last words are read and dropped.
+    fn wait_for_a_client(&mut self, pull: &zmq::Socket, timeout: i64) -> Result<(), zmq::Error> {
+        self.router
+            .set_rcvtimeo(i32::try_from(timeout).unwrap_or(i32::MAX))?;
+        match self.router.recv_multipart(0) {
+            Ok(frames) => self.on_client(frames),
+            Err(zmq::Error::EAGAIN) => {
+                while let Ok(frames) = pull.recv_multipart(zmq::DONTWAIT) {
+                    self.on_worker(frames)?;
+                }
+                self.heartbeats()
+            }
+            Err(zmq::Error::EINTR) => Ok(()), // Ctrl-C: the caller looks at the flag
+            Err(e) => Err(e),
+        }
     }
 
     /// Milliseconds until the next heartbeat is due (at most [`STOP_CHECK`]).
