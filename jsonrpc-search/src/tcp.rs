@@ -98,9 +98,10 @@ async fn connection(
             // Not JSON, or too long: an error reply, and we hang up.
             broken => return limits::refuse(socket, peer, broken.is_err(), &limits).await,
         }
-        // Read what the client sends next; one silent for the idle timeout is dropped.
-        let mut chunk = vec![0u8; CHUNK];
-        let Ok(read) = timeout(limits.idle_timeout, socket.read(&mut chunk)).await else {
+        // Read what the client sends next, straight into `buf` (up to CHUNK bytes at a time,
+        // nothing zeroed first); one silent for the idle timeout is dropped.
+        buf.reserve(CHUNK);
+        let Ok(read) = timeout(limits.idle_timeout, socket.read_buf(&mut buf)).await else {
             tracing::info!("{peer} idle for {:?}; closing", limits.idle_timeout);
             return Ok(());
         };
@@ -109,10 +110,7 @@ async fn connection(
                 limits::hung_up(peer, &buf); // the client is done (or gave up mid-request)
                 return Ok(());
             }
-            n => {
-                tracing::trace!(bytes = n, "{peer} read");
-                buf.extend_from_slice(&chunk[..n]);
-            }
+            n => tracing::trace!(bytes = n, "{peer} read"),
         }
     }
 }

@@ -53,7 +53,13 @@ fn run() -> anyhow::Result<()> {
     let io = std::sync::Arc::new(methods::handler(book)); // one handler, shared by the transports
     let extras = args.options.start(&args.transports, &io, log)?;
 
-    let runtime = tokio::runtime::Runtime::new()?;
+    // One thread for the TCP transport: a call is a few microseconds of work (a phone-book
+    // query, an echo), and on one thread the task that accepts a connection also serves it,
+    // with no wake-up of a second worker per connection, nor to re-arm its timers
+    // (docs/benchmarks.md, hops). The HTTP transport has threads of its own.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     // How a server stops: Ctrl-C or SIGTERM ends `stop`, and with it the serve loop.
     let mut sigterm = runtime.block_on(async { signal(SignalKind::terminate()) })?;
     let stop = async move {
