@@ -52,7 +52,7 @@ impl Quick {
             self.strikes.fetch_add(1, Ordering::Relaxed);
         } else {
             let in_a_row = self.in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
-            if in_a_row % FORGIVE == 0 {
+            if in_a_row.is_multiple_of(FORGIVE) {
                 let strikes = self.strikes.load(Ordering::Relaxed);
                 if (1..STRIKES).contains(&strikes) {
                     self.strikes.store(strikes - 1, Ordering::Relaxed);
