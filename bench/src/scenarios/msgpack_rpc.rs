@@ -33,10 +33,7 @@ struct Call<'a> {
 pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
     let mut php = ctx.php(&section_peer("demo6-rpc-server", "server.php"))?;
     let binary = ctx.binary("demo6-rpc-server", "demo6-server")?;
-    let request = rmp_serde::to_vec_named(&Call {
-        function_name: "plus",
-        parameters: &[1, 2, 2, 3, 3, 4, 2, 3, -1],
-    })?;
+    let request = plus_request()?;
 
     let rust_endpoint = test_support::free_endpoint();
     let rust_server = QuietServer::start(
@@ -110,16 +107,24 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// demo6's `plus(1, 2, 2, 3, 3, 4, 2, 3, -1)`, encoded once (the answer is 19).
+pub(crate) fn plus_request() -> anyhow::Result<Vec<u8>> {
+    Ok(rmp_serde::to_vec_named(&Call {
+        function_name: "plus",
+        parameters: &[1, 2, 2, 3, 3, 4, 2, 3, -1],
+    })?)
+}
+
 /// A REQ client that sends pre-encoded requests and waits for each reply with a deadline
 /// (the socket's receive timeout: no extra `poll` per call, see `zmq_reqrep::rust_client`).
-struct Client {
+pub(crate) struct Client {
     socket: zmq::Socket,
     endpoint: String,
     reply: zmq::Message,
 }
 
 impl Client {
-    fn connect(context: &zmq::Context, endpoint: &str) -> anyhow::Result<Client> {
+    pub(crate) fn connect(context: &zmq::Context, endpoint: &str) -> anyhow::Result<Client> {
         let socket = context.socket(zmq::REQ)?;
         socket.set_linger(0)?;
         socket.set_rcvtimeo(i32::try_from(REPLY_TIMEOUT.as_millis()).unwrap_or(i32::MAX))?;
@@ -131,7 +136,7 @@ impl Client {
         })
     }
 
-    fn call(&mut self, request: &[u8]) -> anyhow::Result<&[u8]> {
+    pub(crate) fn call(&mut self, request: &[u8]) -> anyhow::Result<&[u8]> {
         self.socket.send(request, 0)?;
         match self.socket.recv(&mut self.reply, 0) {
             Ok(()) => Ok(&self.reply),

@@ -1,7 +1,8 @@
 //! `zerorpc` — section 6½: calls per second of `add(7, 3)` on `zerorpc-server` (Rust) against
 //! the real zerorpc-python server (`zerorpc-framework/peers/server.py`), with the same client —
 //! a lean DEALER that sends pre-built call events and waits for each `OK` — with 1 and with 8
-//! clients; then the tutorial's claim, zerorpc "at least faster than XML-RPC", for the same
+//! clients (one client also against demo6's REQ/REP server, the framework's anchor, in the same
+//! round robin); then the tutorial's claim, zerorpc "at least faster than XML-RPC", for the same
 //! call: `zerorpc-server` against `xmlrpc-server` (both Rust, so only the protocol and
 //! transport differ), and in the progress lines the same comparison between the two Python
 //! servers (zerorpc-python against the tutorial's `SimpleXMLRPCServer` + `ThreadingMixIn`).
@@ -20,8 +21,11 @@ use crate::ctx::{free_addr, section_peer, skip, start_server, Ctx, QuietServer, 
 use crate::limits::Loopback;
 use crate::load::{self, HttpClient};
 use crate::measure::{self, Better, Contender, Row, Target};
+use crate::scenarios::msgpack_rpc;
 
 const PEER: &str = "zerorpc-python server";
+/// One client: at least this fraction of demo6's REQ/REP server, in the same round robin.
+const MSGPACK_TARGET: f64 = 0.9;
 /// The answer deadline of the bench's clients.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -44,6 +48,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         ));
     }
     let binary = ctx.binary("zerorpc-framework", "zerorpc-server")?;
+    let demo6_binary = ctx.binary("demo6-rpc-server", "demo6-server")?;
 
     let rust_endpoint = test_support::free_endpoint();
     let rust_server = QuietServer::start(
@@ -53,6 +58,13 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
     let py_endpoint = test_support::free_endpoint();
     let py_server =
         QuietServer::start("peers/server.py", python.env("ZMQ_ENDPOINT", &py_endpoint))?;
+    // The anchor the framework is held to: section 6's REP server, one call per round trip.
+    let demo6_endpoint = test_support::free_endpoint();
+    let demo6_server = QuietServer::start(
+        "demo6-server",
+        Command::new(demo6_binary).args(["--bind", &demo6_endpoint]),
+    )?;
+    let plus = msgpack_rpc::plus_request()?;
     // The first call waits for each server to be up (a DEALER queues until it connects) and
     // checks that it really answers 10.
     let context = zmq::Context::new();
@@ -60,6 +72,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         let mut client = Client::connect(&context, endpoint)?;
         client.call().map_err(|e| server.explain(e))?;
     }
+    msgpack_rpc::Client::connect(&context, &demo6_endpoint)?
+        .call(&plus)
+        .map_err(|e| demo6_server.explain(e))?;
 
     let sample = ctx.budget.sample;
     let zerorpc_rate =
@@ -84,12 +99,22 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
             }),
             Contender::new(PEER, || zerorpc_rate(&py_endpoint, &py_server, clients)),
         ];
-        // One client: also the limits, in the same round robin (crate::limits).
+        // One client: also the limits and demo6, in the same round robin (crate::limits).
         if clients == 1 {
             contenders.push(Contender::new("TCP ping-pong", || {
                 limits.tcp_ping_pong(sample)
             }));
             contenders.push(Contender::new("raw libzmq", || limits.raw_zmq(sample)));
+            contenders.push(Contender::new("Rust demo6-server", || {
+                let rate = load::concurrent(
+                    1,
+                    sample,
+                    || msgpack_rpc::Client::connect(&context, &demo6_endpoint),
+                    |client| client.call(&plus).map(drop),
+                )
+                .map_err(|e| demo6_server.explain(e))?;
+                Ok(rate.per_second())
+            }));
         }
         let medians = measure::round_robin(
             ctx.budget.repeats,
@@ -106,12 +131,26 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
             medians[1],
         )
         .with_target(Target::RatioAtLeast(if clients == 1 { 5.0 } else { 15.0 }));
-        if let [_, python, tcp, raw] = medians[..] {
+        let mut anchor = None;
+        if let [zerorpc, python, tcp, raw, demo6] = medians[..] {
             python_one_client = python;
             ctx.note_limit(tcp);
             row = row.with_limit(tcp).with_transport(raw);
+            // What the framework costs over demo6's route table, measured alternately with it.
+            anchor = Some(
+                Row::new(
+                    "zerorpc vs msgpack-rpc (1 client, Rust servers)",
+                    "calls/s",
+                    Better::Higher,
+                    zerorpc,
+                    "Rust demo6-server (REQ/REP)",
+                    demo6,
+                )
+                .with_target(Target::RatioAtLeast(MSGPACK_TARGET)),
+            );
         }
         rows.push(row);
+        rows.extend(anchor);
     }
 
     // The tutorial's claim, for the same call: zerorpc against XML-RPC.
