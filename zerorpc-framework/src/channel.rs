@@ -119,17 +119,31 @@ mod tests {
         // A sender waiting for credit is woken by a grant, at once (not at its next check).
         let credit = std::sync::Arc::new(Credit::new());
         assert!(credit.spend());
+        let (woken, wake) = std::sync::mpsc::channel();
         let waiting = std::sync::Arc::clone(&credit);
-        let sender = std::thread::spawn(move || {
-            let started = std::time::Instant::now();
-            (waiting.spend(), started.elapsed())
+        std::thread::spawn(move || {
+            let spent = waiting.spend();
+            let _ = woken.send((spent, std::time::Instant::now()));
         });
-        while credit.state.lock().unwrap().waiting == 0 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let is_waiting = || credit.state.lock().map(|s| s.waiting > 0).unwrap_or(false);
+        while !is_waiting() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the sender never waited"
+            );
             std::thread::yield_now();
         }
+        let granted = std::time::Instant::now();
         credit.grant(1);
-        let (spent, took) = sender.join().unwrap();
-        assert!(spent && took < CREDIT_CHECK, "woken after {took:?}");
+        let (spent, at) = wake
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("the waiting sender returns within 5 s");
+        let took = at.duration_since(granted);
+        assert!(
+            spent && took < CREDIT_CHECK,
+            "woken {took:?} after the grant"
+        );
         let mut window = Window::default();
         assert_eq!(window.grant(), Some(crate::STREAM_BUFFER));
         assert_eq!(window.grant(), None);

@@ -277,12 +277,12 @@ fn the_timing_middleware_logs_slow_calls_only() {
     ] {
         let answer = run("zerorpc-client", &mut client(&endpoint, args), WAIT)
             .success()
-            .unwrap();
+            .expect("the client answers");
         assert_eq!(answer, [want]);
     }
     server
         .expect_line(WAIT, |l| l == "sleep(0.2) = 0.2")
-        .unwrap();
+        .expect("the console shows the sleep");
     server.signal("INT");
     let done = server.finish(Duration::from_secs(3));
     let slow: Vec<&str> = done
