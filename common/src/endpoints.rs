@@ -14,7 +14,7 @@ pub const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The default AMQP broker (RabbitMQ's `guest` user only logs in from loopback).
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
-/// Parses a duration flag: `5` or `5s` (seconds), `2.5s`, `500ms`.
+/// Parses a duration flag: `5` or `5s` (seconds), `2.5s`, `500ms`, `200us` (or `200µs`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -24,7 +24,10 @@ pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+    let micros = text.strip_suffix("us").or_else(|| text.strip_suffix("µs"));
+    let (number, scale) = if let Some(us) = micros {
+        (us, 0.000_001)
+    } else if let Some(ms) = text.strip_suffix("ms") {
         (ms, 0.001)
     } else if let Some(s) = text.strip_suffix('s') {
         (s, 1.0)
@@ -60,5 +63,8 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2.5"), Ok(Duration::from_millis(2500)));
         assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_duration("200us"), Ok(Duration::from_micros(200)));
+        assert_eq!(parse_duration("200µs"), Ok(Duration::from_micros(200)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
     }
 }

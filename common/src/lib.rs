@@ -10,7 +10,8 @@
 //!   endpoint form, bind to an ephemeral port;
 //! - [`server_thread`]: a server on a thread with a bounded stop (the sections' `background`
 //!   modules, the tour, the bench and the tests);
-//! - [`ports`]: a free port for a program told its endpoint in advance, a wait for a listener.
+//! - [`ports`]: a free port for a program told its endpoint in advance, a wait for a listener;
+//! - [`stay_awake`]: the tokio servers' thread stays awake a moment after each reply.
 //!
 //! What only the tests need (peers and skips, processes, the interop matrix, the README check)
 //! is the `test-support` crate.
@@ -21,8 +22,10 @@ pub mod logging;
 pub mod ports;
 pub mod server_thread;
 pub mod shutdown;
+pub mod stay_awake;
 pub mod zmq_util;
 
 pub use endpoints::parse_duration;
 pub use ports::{free_endpoint, free_port, wait_for_port};
+pub use stay_awake::StayAwake;
 pub use server_thread::{ServerThread, StopError, STOP_WITHIN};

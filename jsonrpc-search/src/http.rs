@@ -12,6 +12,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use common::StayAwake;
 use jsonrpc_core::futures::stream;
 use jsonrpc_core::{IoHandler, Value};
 use jsonrpc_http_server::hyper::{self, body::HttpBody as _, Body};
@@ -47,12 +48,17 @@ impl HttpArgs {
 
 /// Starts the HTTP server on `addr` (port 0 picks a free one: read it back with
 /// [`Server::address`]). It runs on its own threads until the returned handle is closed or dropped.
-/// Bodies over `limits.max_request_bytes` are refused (HTTP 413) before they are read.
+/// Bodies over `limits.max_request_bytes` are refused (HTTP 413) before they are read. Its thread
+/// stays awake a moment after each request, for the next ([`common::stay_awake`]).
 pub fn start(addr: &SocketAddr, io: IoHandler, limits: &Limits) -> io::Result<Server> {
     let max = limits.max_request_bytes;
+    let awake = StayAwake::new(limits.stay_awake);
     ServerBuilder::new(io)
         .max_request_body_size(max)
-        .request_middleware(move |request| mend_body(request, max))
+        .request_middleware(move |request| {
+            awake.touch(); // the request middleware is the library's one per-request hook
+            mend_body(request, max)
+        })
         .start_http(addr)
 }
 

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::StayAwake;
 use jsonrpc_core::IoHandler;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -37,6 +38,7 @@ pub async fn serve(
 ) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     let listener = TcpListener::from_std(listener)?;
+    let awake = StayAwake::new(limits.stay_awake); // after each reply (common::stay_awake)
     let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -47,9 +49,9 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let (io, log) = (Arc::clone(&io), log.clone());
+        let (io, log, awake) = (Arc::clone(&io), log.clone(), awake.clone());
         connections.spawn(async move {
-            match connection(socket, peer, &io, limits, log).await {
+            match connection(socket, peer, &io, limits, log, awake).await {
                 Ok(()) => tracing::debug!("{peer} done"),
                 Err(e) => tracing::warn!("{peer}: {e}"),
             }
@@ -70,6 +72,7 @@ async fn connection(
     io: &IoHandler,
     limits: Limits,
     log: Option<TransportLog>,
+    awake: StayAwake,
 ) -> io::Result<()> {
     let mut buf: Vec<u8> = Vec::new();
     loop {
@@ -91,6 +94,7 @@ async fn connection(
                     timeout(limits.idle_timeout, write)
                         .await
                         .map_err(|_| limits::not_reading())??;
+                    awake.touch();
                 }
                 continue; // the next request may be in `buf` already
             }

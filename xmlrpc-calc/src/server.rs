@@ -116,6 +116,7 @@ pub async fn run(
         .map_err(|why| std::io::Error::new(std::io::ErrorKind::InvalidData, why))?;
     allowlist.reload_on_sighup()?;
     let (app, config) = (app(&config), Arc::new(config));
+    let awake = common::StayAwake::new(config.stay_awake);
     let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -135,7 +136,8 @@ pub async fn run(
             true => app.clone(),
             false => allowlist::forbidden(peer),
         };
-        connections.spawn(hardening::serve_connection(tcp, peer, app, config.clone()));
+        let (config, awake) = (config.clone(), awake.clone());
+        connections.spawn(hardening::serve_connection(tcp, peer, app, config, awake));
         while connections.try_join_next().is_some() {} // forget the finished ones
     }
     tracing::info!(in_flight = connections.len(), "stopping");

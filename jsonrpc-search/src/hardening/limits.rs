@@ -33,6 +33,9 @@ pub struct Limits {
     pub max_request_bytes: usize,
     /// How long a TCP client may stay silent in the middle of a request, or not read a reply.
     pub idle_timeout: Duration,
+    /// Not a bound but speed, passed to both transports the same way: how long the serving
+    /// thread stays awake after a reply (`--stay-awake`; zero: off; [`common::stay_awake`]).
+    pub stay_awake: Duration,
 }
 
 impl Default for Limits {
@@ -40,6 +43,7 @@ impl Default for Limits {
         Limits {
             max_request_bytes: MAX_REQUEST_BYTES,
             idle_timeout: IDLE_TIMEOUT,
+            stay_awake: common::stay_awake::WINDOW,
         }
     }
 }
@@ -61,6 +65,7 @@ impl LimitsArgs {
         Limits {
             max_request_bytes: self.max_request_bytes,
             idle_timeout: self.idle_timeout,
+            stay_awake: common::stay_awake::WINDOW,
         }
     }
 }

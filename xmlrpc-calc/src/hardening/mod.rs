@@ -21,7 +21,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::StayAwake;
 use dxr_server::axum::Router;
+use hyper::service::{service_fn, Service as _};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use ipnet::IpNet;
@@ -42,6 +44,9 @@ pub struct ServerConfig {
     pub allow_file: Option<PathBuf>,
     /// Serve HTTPS with this certificate when set.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// How long the serving thread stays awake after a reply (`--stay-awake`; zero: off).
+    /// Not hardening but speed: [`common::stay_awake`] says why.
+    pub stay_awake: Duration,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +57,7 @@ impl Default for ServerConfig {
             allow: Vec::new(),
             allow_file: None,
             tls: None,
+            stay_awake: common::stay_awake::WINDOW,
         }
     }
 }
@@ -106,24 +112,35 @@ impl HardeningArgs {
             allow: self.allow,
             allow_file: self.allow_file,
             tls,
+            stay_awake: common::stay_awake::WINDOW,
         })
     }
 }
 
 /// One client connection, on its own task: TLS if configured, then HTTP/1.1 with a header
-/// read timeout ([`timeouts`]).
+/// read timeout ([`timeouts`]). After each reply the thread stays `awake` a moment, for the
+/// client's next request ([`common::stay_awake`]).
 pub async fn serve_connection(
     tcp: TcpStream,
     peer: SocketAddr,
     app: Router,
     config: Arc<ServerConfig>,
+    awake: StayAwake,
 ) {
     // Replies leave at once (no Nagle wait for an ACK that delayed ACK holds back).
     let _ = tcp.set_nodelay(true);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(config.read_timeout);
-    let service = TowerToHyperService::new(app);
+    let app = TowerToHyperService::new(app);
+    let service = service_fn(move |request| {
+        let (reply, awake) = (app.call(request), awake.clone());
+        async move {
+            let reply = reply.await;
+            awake.touch();
+            reply
+        }
+    });
     let served = match &config.tls {
         None => http.serve_connection(TokioIo::new(tcp), service).await,
         Some(tls) => match tls::accept(tls, tcp, config.read_timeout).await {
