@@ -27,5 +27,5 @@ pub mod zmq_util;
 
 pub use endpoints::parse_duration;
 pub use ports::{free_endpoint, free_port, wait_for_port};
-pub use stay_awake::StayAwake;
 pub use server_thread::{ServerThread, StopError, STOP_WITHIN};
+pub use stay_awake::StayAwake;

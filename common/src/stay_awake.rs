@@ -76,7 +76,9 @@ impl Shared {
     }
 
     fn awake(&self) -> bool {
-        let since = self.now().saturating_sub(self.last_touch.load(Ordering::Relaxed));
+        let since = self
+            .now()
+            .saturating_sub(self.last_touch.load(Ordering::Relaxed));
         Duration::from_nanos(since) < self.window
     }
 
@@ -125,14 +127,21 @@ mod tests {
             let spinning = thread_cpu_ticks() - before;
             let spins = awake.0.spins.load(Ordering::Relaxed);
             assert!(started.elapsed() >= window);
-            assert!(spins > 1_000, "the spinner yielded only {spins} times in {window:?}");
+            assert!(
+                spins > 1_000,
+                "the spinner yielded only {spins} times in {window:?}"
+            );
             // 300 ms of spinning is 30 ticks of 10 ms; allow a busy machine to take half of it.
             assert!(spinning >= 10, "{spinning} ticks of CPU while spinning");
 
             tokio::time::sleep(Duration::from_millis(50)).await; // the window has passed
             let (spins, before) = (awake.0.spins.load(Ordering::Relaxed), thread_cpu_ticks());
             tokio::time::sleep(Duration::from_millis(300)).await;
-            assert_eq!(awake.0.spins.load(Ordering::Relaxed), spins, "still spinning");
+            assert_eq!(
+                awake.0.spins.load(Ordering::Relaxed),
+                spins,
+                "still spinning"
+            );
             let idle = thread_cpu_ticks() - before;
             assert!(idle <= 2, "{idle} ticks of CPU in 300 ms of idling");
         });

@@ -268,3 +268,33 @@ fn natural_mistakes_get_a_hint() {
         out.stderr
     );
 }
+
+/// `--stay-awake`, on both transports: after a reply the serving thread keeps polling for the
+/// window (the next request needs no wake-up: docs/benchmarks.md), then sleeps; an idle server
+/// costs no CPU. The window is long here so that CPU clock ticks (10 ms) can see it.
+#[test]
+fn after_a_reply_each_transport_stays_awake_for_its_window_then_costs_no_cpu() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, tcp, http) = start_server_with(&dir.path().join("db"), &["--stay-awake", "400ms"]);
+    for (flag, target) in [("--addr", tcp), ("--http", http)] {
+        assert_eq!(
+            only_line(client(&[flag, &target, "echo", "awake"])),
+            json!("awake")
+        );
+        let before = server.cpu_time();
+        std::thread::sleep(Duration::from_millis(300)); // measuring a period, not waiting for it
+        let during = server.cpu_time() - before;
+        assert!(
+            during >= Duration::from_millis(60),
+            "{target}: spun {during:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200)); // past the window
+        let before = server.cpu_time();
+        std::thread::sleep(Duration::from_millis(500));
+        let idle = server.cpu_time() - before;
+        assert!(
+            idle <= Duration::from_millis(20),
+            "{target}: idle, {idle:?} of CPU"
+        );
+    }
+}

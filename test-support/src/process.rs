@@ -165,6 +165,18 @@ impl Proc {
     pub fn id(&self) -> u32 {
         self.child.id()
     }
+
+    /// The CPU time the process has used so far, all threads, user and system (Linux: fields
+    /// 14 and 15 of `/proc/PID/stat`, in clock ticks of 10 ms).
+    pub fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.id()))
+            .unwrap_or_else(|e| panic!("{}: no /proc stat: {e}", self.name));
+        // After "(name) ", the state is field 3: utime (14) and stime (15) are at 11 and 12.
+        let after_name = &stat[stat.rfind(')').expect("stat has (comm)") + 2..];
+        let fields: Vec<&str> = after_name.split(' ').collect();
+        let ticks = |i: usize| fields[i].parse::<u64>().expect("a number of ticks");
+        Duration::from_millis((ticks(11) + ticks(12)) * 10)
+    }
 }
 
 impl Drop for Proc {

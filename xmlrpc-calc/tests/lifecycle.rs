@@ -254,3 +254,37 @@ fn a_bad_allow_file_at_start_up_is_an_error_naming_the_line() {
         done.stdout
     );
 }
+
+/// `--stay-awake`: after a reply the server's thread keeps polling its sockets for the window
+/// (the client's next request needs no wake-up: docs/benchmarks.md), then sleeps. An idle server
+/// costs no CPU, and `--stay-awake 0` never spins. The window is long here so that CPU clock
+/// ticks (10 ms) can see it; the default is 200 µs.
+#[test]
+fn after_a_reply_the_server_stays_awake_for_its_window_then_costs_no_cpu() {
+    for (window, spins) in [("400ms", true), ("0", false)] {
+        let (server, addr) = server(&["--stay-awake", window]);
+        add(&addr).unwrap();
+        let before = server.cpu_time();
+        std::thread::sleep(Duration::from_millis(300)); // measuring a period, not waiting for it
+        let during = server.cpu_time() - before;
+        match spins {
+            // 300 ms of spinning; a busy machine may give it less of a CPU, but not 6 ticks.
+            true => assert!(
+                during >= Duration::from_millis(60),
+                "{window}: spun {during:?}"
+            ),
+            false => assert!(
+                during <= Duration::from_millis(20),
+                "{window}: {during:?} of CPU"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(200)); // past the window
+        let before = server.cpu_time();
+        std::thread::sleep(Duration::from_millis(500));
+        let idle = server.cpu_time() - before;
+        assert!(
+            idle <= Duration::from_millis(20),
+            "{window}: idle, {idle:?} of CPU"
+        );
+    }
+}
