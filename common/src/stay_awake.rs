@@ -1,5 +1,6 @@
-//! Not a lesson: a speed-up for the tokio servers (xmlrpc-calc, jsonrpc-search) when one client
-//! calls in a loop, the tutorial's own scenario.
+//! Not a lesson: a speed-up for the servers when one client calls in a loop, the tutorial's own
+//! scenario — [`StayAwake`] for the tokio servers (xmlrpc-calc, jsonrpc-search), and
+//! [`recv_multipart`] for a ZeroMQ server's blocking loop (zerorpc-framework, demo6).
 //!
 //! Why: a reply's client usually asks again within microseconds. If the server's thread has gone
 //! to sleep in `epoll_wait` by then, the kernel must wake it for the next request — on a virtual
@@ -11,7 +12,8 @@
 //!
 //! What it costs: while a client calls in a loop, the thread is always busy (one core at 100 %);
 //! a client that calls once a second costs 200 µs of spinning per call; an idle server spins
-//! not at all. The flag `--stay-awake 0` turns it off. The same idea is Linux's `SO_BUSY_POLL`,
+//! not at all. On the tokio servers the flag `--stay-awake 0` turns it off; the ZeroMQ servers
+//! always use [`WINDOW`]. The same idea is Linux's `SO_BUSY_POLL`,
 //! and the spinning Go's scheduler does before it parks a thread.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -91,6 +93,36 @@ impl Shared {
                 self.spins.fetch_add(1, Ordering::Relaxed);
                 tokio::task::yield_now().await;
             }
+        }
+    }
+}
+
+/// The blocking servers' version: receive from `socket` without sleeping until `awake_until`
+/// (set it [`WINDOW`] after a reply), then wait up to `timeout` as
+/// [`crate::zmq_util::recv_multipart_timeout`] does. `None`: nothing came in time.
+pub fn recv_multipart(
+    socket: &zmq::Socket,
+    awake_until: Instant,
+    timeout: Duration,
+) -> Result<Option<Vec<Vec<u8>>>, zmq::Error> {
+    match recv_multipart_until(socket, awake_until)? {
+        Some(frames) => Ok(Some(frames)),
+        None => crate::zmq_util::recv_multipart_timeout(socket, timeout),
+    }
+}
+
+/// Receives from `socket` without sleeping until `until`: a non-blocking receive in a loop
+/// (each try asks libzmq's mailbox, a `poll` of zero timeout). `None` when nothing came by then.
+pub fn recv_multipart_until(
+    socket: &zmq::Socket,
+    until: Instant,
+) -> Result<Option<Vec<Vec<u8>>>, zmq::Error> {
+    loop {
+        match socket.recv_multipart(zmq::DONTWAIT) {
+            Ok(frames) => return Ok(Some(frames)),
+            Err(zmq::Error::EAGAIN) if Instant::now() < until => std::hint::spin_loop(),
+            Err(zmq::Error::EAGAIN) => return Ok(None),
+            Err(e) => return Err(e),
         }
     }
 }

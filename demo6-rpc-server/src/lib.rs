@@ -18,7 +18,9 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use common::stay_awake;
 
 use demo5_msgpack::codec::{self, DecodeError, Value};
 use serde::{Deserialize, Serialize};
@@ -163,13 +165,16 @@ pub fn serve(
     console: &mut impl Write,
     shutdown: &AtomicBool,
 ) -> Result<(), zmq::Error> {
+    let mut awake_until = Instant::now();
     while !shutdown.load(Ordering::Relaxed) {
-        // Wait at most SHUTDOWN_CHECK (ZMQ_RCVTIMEO), so the loop looks at `shutdown` often.
-        let Some(frames) = common::zmq_util::recv_multipart_timeout(socket, SHUTDOWN_CHECK)? else {
+        // Wait at most SHUTDOWN_CHECK (ZMQ_RCVTIMEO), so the loop looks at `shutdown` often;
+        // until `awake_until`, without sleeping (not the lesson: common::stay_awake says why).
+        let Some(frames) = stay_awake::recv_multipart(socket, awake_until, SHUTDOWN_CHECK)? else {
             continue;
         };
         // Whatever the request was, the REP socket now owes its peer exactly one reply.
         socket.send(respond(router, &frames, console), 0)?;
+        awake_until = Instant::now() + stay_awake::WINDOW; // the next request is probably near
     }
     Ok(())
 }

@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::stay_awake;
+
 use super::registry::Registry;
 use super::worker::{answer, Channel, Outbox};
 use crate::channel::Credit;
@@ -109,6 +111,7 @@ impl Bound {
             by_key: HashMap::new(),
             next_id: 0,
             workers: Workers::new(),
+            awake_until: Instant::now(),
         };
         let result = state.serve(&self.pull, stop);
         // Hand back the calls in hand: each open one gets an ERR now (sent within the
@@ -147,6 +150,8 @@ struct State<'a> {
     by_key: HashMap<(Vec<Vec<u8>>, Vec<u8>), u64>,
     next_id: u64,
     workers: Workers,
+    /// Until when the loop stays awake: [`stay_awake::WINDOW`] after a client's message.
+    awake_until: Instant,
 }
 
 impl State<'_> {
@@ -203,7 +208,15 @@ impl State<'_> {
     /// receive as demo6's loop makes (a `zmq::poll` of both sockets costs several more system
     /// calls, and between quick calls this is the loop's every turn). When the wait times out,
     /// those last words are read and dropped.
+    ///
+    /// Right after a call, the next one is probably on its way: for [`Self::awake_until`] the
+    /// receive does not sleep (a client in a loop then needs no wake-up of this thread:
+    /// [`common::stay_awake`]).
     fn wait_for_a_client(&mut self, pull: &zmq::Socket, timeout: i64) -> Result<(), zmq::Error> {
+        let awake_until = self.awake_until;
+        if let Some(frames) = stay_awake::recv_multipart_until(self.router, awake_until)? {
+            return self.on_client(frames);
+        }
         self.router
             .set_rcvtimeo(i32::try_from(timeout).unwrap_or(i32::MAX))?;
         match self.router.recv_multipart(0) {
@@ -234,6 +247,7 @@ impl State<'_> {
 
     /// One message from a client: `[identity…, "", payload]` (or without the empty frame).
     fn on_client(&mut self, mut frames: Vec<Vec<u8>>) -> Result<(), zmq::Error> {
+        self.awake_until = Instant::now() + stay_awake::WINDOW;
         let Some(payload) = frames.pop() else {
             return Ok(());
         };
