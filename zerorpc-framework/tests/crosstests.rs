@@ -17,15 +17,53 @@ use crate::support::{zerorpc_python, DIR};
 /// How long a server may take to exit after `quit()` (the contract's TERMINATE_TIMEOUT_S).
 const EXIT_WITHIN: Duration = Duration::from_secs(2);
 
-/// A fresh `ipc://` endpoint in the temp directory, unique per process and call.
-pub fn ipc_endpoint() -> String {
+/// A fresh `ipc://` endpoint in the temp directory, unique per process and call; its socket
+/// file is removed when this is dropped. A file left at the path by an earlier run (process ids
+/// come round again) is removed first: a test that waits for the file to appear must not see a
+/// stale one.
+pub struct IpcEndpoint {
+    endpoint: String,
+    path: std::path::PathBuf,
+}
+
+pub fn ipc_endpoint() -> IpcEndpoint {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let path = std::env::temp_dir().join(format!(
         "zerorpc-crosstest-{}-{}.sock",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     ));
-    format!("ipc://{}", path.display())
+    let _ = std::fs::remove_file(&path);
+    IpcEndpoint {
+        endpoint: format!("ipc://{}", path.display()),
+        path,
+    }
+}
+
+impl IpcEndpoint {
+    /// The socket file (what a bound socket creates).
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl std::ops::Deref for IpcEndpoint {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.endpoint
+    }
+}
+
+impl std::fmt::Display for IpcEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.endpoint)
+    }
+}
+
+impl Drop for IpcEndpoint {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 fn python(role: &str, endpoint: &str) -> Option<Command> {
