@@ -10,7 +10,8 @@
 //! comes within the window is read at once. Measured here (docs/benchmarks.md, hops): one client
 //! of xmlrpc-server, 8 000 → 15 800 calls/s on a 2-vCPU VM.
 //!
-//! What it costs: while a client calls in a loop, the thread is always busy (one core at 100 %);
+//! What it costs: while a client calls in a loop, the thread is always busy (one core at 100 %,
+//! though the ZeroMQ loop yields that core to any other thread with work on it);
 //! a client that calls once a second costs 200 µs of spinning per call; an idle server spins
 //! not at all. On the tokio servers the flag `--stay-awake 0` turns it off; the ZeroMQ servers
 //! always use [`WINDOW`]. The same idea is Linux's `SO_BUSY_POLL`,
@@ -97,14 +98,23 @@ impl Shared {
     }
 }
 
-/// The blocking servers' version: receive from `socket` without sleeping until `awake_until`
-/// (set it [`WINDOW`] after a reply), then wait up to `timeout` as
-/// [`crate::zmq_util::recv_multipart_timeout`] does. `None`: nothing came in time.
+/// The blocking servers' version: the next message on `socket`. One already queued is taken
+/// at once; otherwise `before_waiting` runs first (demo6 flushes its console there: under
+/// load its lines leave in one write for many calls, and a lone client's line after its
+/// reply), then the receive does not sleep until `awake_until` (set it [`WINDOW`] after a
+/// reply), then it waits up to `timeout` as [`crate::zmq_util::recv_multipart_timeout`] does.
+/// `None`: nothing came in time.
 pub fn recv_multipart(
     socket: &zmq::Socket,
     awake_until: Instant,
     timeout: Duration,
+    before_waiting: impl FnOnce(),
 ) -> Result<Option<Vec<Vec<u8>>>, zmq::Error> {
+    match socket.recv_multipart(zmq::DONTWAIT) {
+        Ok(frames) => return Ok(Some(frames)),
+        Err(zmq::Error::EAGAIN) => before_waiting(),
+        Err(e) => return Err(e),
+    }
     match recv_multipart_until(socket, awake_until)? {
         Some(frames) => Ok(Some(frames)),
         None => crate::zmq_util::recv_multipart_timeout(socket, timeout),
@@ -112,7 +122,10 @@ pub fn recv_multipart(
 }
 
 /// Receives from `socket` without sleeping until `until`: a non-blocking receive in a loop
-/// (each try asks libzmq's mailbox, a `poll` of zero timeout). `None` when nothing came by then.
+/// (each try asks libzmq's mailbox, a `poll` of zero timeout), giving the CPU away between
+/// tries (`sched_yield`) to any thread that has work on it: with four clients on two cores,
+/// a loop that only spun took the CPU its own clients needed (demo6 made 0.91× the PHP
+/// server's calls/s; yielding, 1.13×). `None` when nothing came by then.
 pub fn recv_multipart_until(
     socket: &zmq::Socket,
     until: Instant,
@@ -120,7 +133,7 @@ pub fn recv_multipart_until(
     loop {
         match socket.recv_multipart(zmq::DONTWAIT) {
             Ok(frames) => return Ok(Some(frames)),
-            Err(zmq::Error::EAGAIN) if Instant::now() < until => std::hint::spin_loop(),
+            Err(zmq::Error::EAGAIN) if Instant::now() < until => std::thread::yield_now(),
             Err(zmq::Error::EAGAIN) => return Ok(None),
             Err(e) => return Err(e),
         }

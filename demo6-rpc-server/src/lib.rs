@@ -123,7 +123,8 @@ pub fn parse_request(frames: &[Vec<u8>]) -> Result<Request, RpcError> {
 }
 
 /// Answers one request: the function's result, or why there is none. A successful call is
-/// printed on `console` as `plus(1, 2, 2, 3, 3, 4, 2, 3, -1) = 19`.
+/// written to `console` as `plus(1, 2, 2, 3, 3, 4, 2, 3, -1) = 19` (flushing is the caller's:
+/// [`serve`] flushes before it waits for the next request).
 pub fn answer(
     router: &Router,
     frames: &[Vec<u8>],
@@ -133,7 +134,6 @@ pub fn answer(
     let call = request.display_call();
     let result = router.call(&request.function_name, request.parameters)?;
     let _ = writeln!(console, "{call} = {result}");
-    let _ = console.flush();
     Ok(result)
 }
 
@@ -158,7 +158,8 @@ pub fn respond(router: &Router, frames: &[Vec<u8>], console: &mut impl Write) ->
 /// request in hand is always answered first; the binary raises it on Ctrl-C
 /// (`common::shutdown`).
 ///
-/// `console` is where the console lines go (stdout in the binary, a buffer in tests).
+/// `console` is where the console lines go (stdout behind a `BufWriter` in the binary, a
+/// buffer in tests); it is flushed before each wait and at the end.
 pub fn serve(
     socket: &zmq::Socket,
     router: &Router,
@@ -167,15 +168,21 @@ pub fn serve(
 ) -> Result<(), zmq::Error> {
     let mut awake_until = Instant::now();
     while !shutdown.load(Ordering::Relaxed) {
-        // Wait at most SHUTDOWN_CHECK (ZMQ_RCVTIMEO), so the loop looks at `shutdown` often;
-        // until `awake_until`, without sleeping (not the lesson: common::stay_awake says why).
-        let Some(frames) = stay_awake::recv_multipart(socket, awake_until, SHUTDOWN_CHECK)? else {
+        // Wait at most SHUTDOWN_CHECK (ZMQ_RCVTIMEO), so the loop looks at `shutdown` often.
+        // Not the lesson (common::stay_awake says why): the console is flushed only before a
+        // wait, and until `awake_until` the wait does not sleep.
+        let flush = || {
+            let _ = console.flush();
+        };
+        let Some(frames) = stay_awake::recv_multipart(socket, awake_until, SHUTDOWN_CHECK, flush)?
+        else {
             continue;
         };
         // Whatever the request was, the REP socket now owes its peer exactly one reply.
         socket.send(respond(router, &frames, console), 0)?;
         awake_until = Instant::now() + stay_awake::WINDOW; // the next request is probably near
     }
+    let _ = console.flush();
     Ok(())
 }
 

@@ -43,7 +43,9 @@ fn run() -> anyhow::Result<()> {
     let router = demo6_rpc_server::functions::router();
     tracing::info!(endpoint = %args.bind, functions = ?router.names(), "demo6-server listening (Ctrl-C to stop)");
 
-    demo6_rpc_server::serve(&socket, &router, &mut std::io::stdout(), &stop)?;
+    // Buffered: `serve` flushes it whenever it is about to wait for a request.
+    let mut console = std::io::BufWriter::new(std::io::stdout().lock());
+    demo6_rpc_server::serve(&socket, &router, &mut console, &stop)?;
     tracing::info!("demo6-server stopped");
     Ok(())
 }
