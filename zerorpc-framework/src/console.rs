@@ -2,7 +2,8 @@
 //! bytes') = b'random bytes'`, `count(3) = stream of 3 items`), and the shared writer the
 //! console middleware ([`crate::middleware::console`]) prints through.
 
-use std::io::Write;
+use std::cell::RefCell;
+use std::io::{BufWriter, Write};
 use std::sync::{Arc, Mutex};
 
 use rmpv::Value;
@@ -11,18 +12,36 @@ use crate::method::{Failure, Items};
 
 /// Where the console lines go, shared by every call (and every stream still running).
 #[derive(Clone)]
-pub(crate) struct Console(Arc<Mutex<Box<dyn Write + Send>>>);
+pub(crate) struct Console(Arc<Mutex<BufWriter<Box<dyn Write + Send>>>>);
+
+thread_local! {
+    /// `Some` on a thread that holds its lines ([`Hold`]): the consoles it wrote to since it
+    /// last flushed them.
+    static HELD: RefCell<Option<Vec<Console>>> = const { RefCell::new(None) };
+}
 
 impl Console {
     pub(crate) fn new(out: impl Write + Send + 'static) -> Console {
-        Console(Arc::new(Mutex::new(Box::new(out))))
+        Console(Arc::new(Mutex::new(BufWriter::new(Box::new(out)))))
     }
 
-    /// One line, flushed at once (the console is watched live).
+    /// One line, flushed at once (the console is watched live) — unless this thread holds its
+    /// lines: then they leave at its next [`flush_held`].
     pub(crate) fn print(&self, line: &str) {
         let mut out = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let _ = writeln!(out, "{line}");
-        let _ = out.flush();
+        let held = HELD.with(|held| match held.borrow_mut().as_mut() {
+            Some(consoles) => {
+                if !consoles.iter().any(|c| Arc::ptr_eq(&c.0, &self.0)) {
+                    consoles.push(self.clone());
+                }
+                true
+            }
+            None => false,
+        });
+        if !held {
+            let _ = out.flush();
+        }
     }
 
     /// `items`, counted on their way out, with the line `shown = stream of N items` once
@@ -35,6 +54,34 @@ impl Console {
             ended: false,
             out: self.clone(),
         })
+    }
+}
+
+/// While alive, this thread's console lines wait in their buffer until [`flush_held`]. The
+/// server's I/O thread holds its lines (those of the quick calls it answers itself) and flushes
+/// them before it waits for the next message: a call's line then leaves after its reply, and
+/// under load many lines leave in one write. (Not the lesson: an optimisation, as `Quick` is.)
+pub(crate) struct Hold(());
+
+impl Hold {
+    pub(crate) fn start() -> Hold {
+        HELD.with(|held| held.borrow_mut().get_or_insert_with(Vec::new).clear());
+        Hold(())
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        flush_held();
+        HELD.with(|held| held.borrow_mut().take());
+    }
+}
+
+/// Writes out the lines this thread holds ([`Hold`]); nothing to do on other threads.
+pub(crate) fn flush_held() {
+    let consoles = HELD.with(|held| held.borrow_mut().as_mut().map(std::mem::take));
+    for console in consoles.unwrap_or_default() {
+        let _ = console.0.lock().unwrap_or_else(|p| p.into_inner()).flush();
     }
 }
 
@@ -124,6 +171,56 @@ pub fn display(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer whose bytes the test can read while the console holds it.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Shared {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().expect("lock").clone()).expect("UTF-8")
+        }
+    }
+
+    #[test]
+    fn a_line_leaves_at_once_unless_its_thread_holds_it_until_flush_held() {
+        let out = Shared::default();
+        let console = Console::new(out.clone());
+        console.print("add(1, 2) = 3");
+        assert_eq!(out.text(), "add(1, 2) = 3\n", "no hold: written at once");
+
+        let hold = Hold::start();
+        console.print("add(2, 3) = 5");
+        console.print("add(3, 4) = 7");
+        assert_eq!(out.text(), "add(1, 2) = 3\n", "held until the thread waits");
+        flush_held();
+        assert_eq!(out.text(), "add(1, 2) = 3\nadd(2, 3) = 5\nadd(3, 4) = 7\n");
+
+        // Another thread's line leaves at once (and takes the held ones with it).
+        console.print("add(4, 5) = 9");
+        let other = console.clone();
+        std::thread::spawn(move || other.print("sleep(1) = 1"))
+            .join()
+            .expect("the other thread");
+        assert!(out.text().ends_with("add(4, 5) = 9\nsleep(1) = 1\n"));
+
+        // Dropping the hold flushes and ends it.
+        console.print("add(5, 6) = 11");
+        drop(hold);
+        assert!(out.text().ends_with("add(5, 6) = 11\n"));
+        console.print("add(6, 7) = 13");
+        assert!(out.text().ends_with("add(6, 7) = 13\n"), "no hold any more");
+    }
 
     #[test]
     fn the_console_shows_bytes_as_python_does() {

@@ -17,6 +17,7 @@ use common::stay_awake;
 use super::registry::Registry;
 use super::worker::{answer, Channel, Outbox};
 use crate::channel::Credit;
+use crate::console;
 use crate::events::{self, id_key, Event};
 use crate::heartbeat::{self, Heartbeat};
 use crate::method::Failure;
@@ -156,6 +157,7 @@ struct State<'a> {
 
 impl State<'_> {
     fn serve(&mut self, pull: &zmq::Socket, stop: &AtomicBool) -> Result<(), zmq::Error> {
+        let _lines = console::Hold::start(); // flushed before each wait (console::Hold)
         let mut quit_deadline = None;
         while !stop.load(Ordering::Relaxed) {
             // After quit(): serve on until the calls in hand (quit's own answer first) are
@@ -171,6 +173,7 @@ impl State<'_> {
                 self.wait_for_a_client(pull, timeout)?;
                 continue;
             }
+            console::flush_held();
             let (from_clients, from_workers) = {
                 let mut items = [
                     self.router.as_poll_item(zmq::POLLIN),
@@ -213,6 +216,7 @@ impl State<'_> {
     /// receive does not sleep (a client in a loop then needs no wake-up of this thread:
     /// [`common::stay_awake`]).
     fn wait_for_a_client(&mut self, pull: &zmq::Socket, timeout: i64) -> Result<(), zmq::Error> {
+        console::flush_held();
         let awake_until = self.awake_until;
         if let Some(frames) = stay_awake::recv_multipart_until(self.router, awake_until)? {
             return self.on_client(frames);
