@@ -209,9 +209,14 @@ mod tests {
         // Another thread's line leaves at once (and takes the held ones with it).
         console.print("add(4, 5) = 9");
         let other = console.clone();
-        std::thread::spawn(move || other.print("sleep(1) = 1"))
-            .join()
-            .expect("the other thread");
+        let (done, printed) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            other.print("sleep(1) = 1");
+            let _ = done.send(());
+        });
+        printed
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("the other thread printed within 5 s");
         assert!(out.text().ends_with("add(4, 5) = 9\nsleep(1) = 1\n"));
 
         // Dropping the hold flushes and ends it.

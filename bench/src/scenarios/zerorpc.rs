@@ -1,11 +1,12 @@
 //! `zerorpc` — section 6½: calls per second of `add(7, 3)` on `zerorpc-server` (Rust) against
 //! the real zerorpc-python server (`zerorpc-framework/peers/server.py`), with the same client —
 //! a lean DEALER that sends a call event encoded once (a fresh id written in place) and waits
-//! for each `OK` — with 1 and with 8 clients (one client also against demo6's REQ/REP server, the framework's anchor, in the same
-//! round robin); then the tutorial's claim, zerorpc "at least faster than XML-RPC", for the same
-//! call: `zerorpc-server` against `xmlrpc-server` (both Rust, so only the protocol and
-//! transport differ), and in the progress lines the same comparison between the two Python
-//! servers (zerorpc-python against the tutorial's `SimpleXMLRPCServer` + `ThreadingMixIn`).
+//! for each `OK` — with 1 and with 8 clients (one client also against demo6's REQ/REP server,
+//! the framework's anchor, in the same round robin); then the tutorial's claim, zerorpc "at
+//! least faster than XML-RPC", for the same call: `zerorpc-server` against `xmlrpc-server`
+//! (both Rust, so only the protocol and transport differ), and in the progress lines the same
+//! comparison between the two Python servers (zerorpc-python against the tutorial's
+//! `SimpleXMLRPCServer` + `ThreadingMixIn`).
 //!
 //! Both zerorpc servers print a console line per call; it goes to `/dev/null` for both.
 
