@@ -127,6 +127,11 @@ pub fn connect(
 /// Checks `endpoint` the way `connect` would (libzmq parses it, on a scratch socket that is
 /// closed at once), so a client whose library connects later can still say which flag is wrong
 /// before it starts: `cannot connect to localhost:5555 (--connect): … e.g. tcp://localhost:5555`.
+///
+/// The scratch socket is a PAIR, which completes a handshake with no other socket type: it may
+/// still reach the peer before it is closed, and a DEALER did — a bound `zerorpc-client --bind`
+/// handed its waiting request to that scratch socket of `zerorpc-server --connect`, which then
+/// vanished with it.
 pub fn check_connect(endpoint: &str, flag: &'static str) -> Result<(), EndpointError> {
     let error = |zmq_error| EndpointError {
         action: "connect to",
@@ -135,7 +140,7 @@ pub fn check_connect(endpoint: &str, flag: &'static str) -> Result<(), EndpointE
         zmq_error,
     };
     let context = zmq::Context::new();
-    let scratch = context.socket(zmq::DEALER).map_err(error)?;
+    let scratch = context.socket(zmq::PAIR).map_err(error)?;
     scratch.set_linger(0).map_err(error)?;
     connect(&scratch, endpoint, flag)
 }
@@ -166,6 +171,36 @@ pub fn last_endpoint(socket: &zmq::Socket) -> Result<String, zmq::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `zerorpc-client --bind` waits with its request until a peer connects; checking the
+    /// endpoint of `zerorpc-server --connect` first must not take that request away.
+    #[test]
+    fn checking_an_endpoint_takes_no_message_from_the_socket_bound_there() {
+        let context = zmq::Context::new();
+        let bound = context.socket(zmq::DEALER).expect("a DEALER");
+        bound.set_linger(0).expect("linger");
+        let endpoint = bind_ephemeral(&bound).expect("bind");
+        let sender = std::thread::spawn(move || {
+            bound
+                .send("the request", 0)
+                .expect("sent once a peer is there");
+            bound // closed only after the test has received
+        });
+        for _ in 0..20 {
+            check_connect(&endpoint, "--connect").expect("a valid endpoint");
+            std::thread::sleep(Duration::from_millis(10)); // let each check reach the peer
+        }
+        let peer = context.socket(zmq::DEALER).expect("a DEALER");
+        peer.set_linger(0).expect("linger");
+        peer.connect(&endpoint).expect("connect");
+        let got = recv_timeout(&peer, Duration::from_secs(5)).expect("recv");
+        assert_eq!(
+            got.as_deref(),
+            Some(&b"the request"[..]),
+            "the request was lost"
+        );
+        drop(sender);
+    }
 
     /// The messages a student gets for the endpoints people actually type.
     #[test]
