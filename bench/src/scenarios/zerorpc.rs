@@ -9,10 +9,18 @@
 //! `SimpleXMLRPCServer` + `ThreadingMixIn`).
 //!
 //! Both zerorpc servers print a console line per call; it goes to `/dev/null` for both.
+//!
+//! The one-client round also holds the framework to the least a zerorpc server can be over
+//! libzmq: a bare ROUTER on a bench thread ([`bare_router`]) that decodes each call and sends
+//! back `OK [10]`, staying awake after a reply as `zerorpc-server` does. Its ratio is the
+//! framework's whole overhead (the issue: under 10 %); `× libzmq` in the first row is against
+//! the blocking REP loop of `crate::limits`, which sleeps between calls.
 
 use std::net::SocketAddr;
 use std::process::Command;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail};
 use zerorpc_framework::events::{self, Event};
@@ -22,11 +30,13 @@ use crate::ctx::{free_addr, section_peer, skip, start_server, Ctx, QuietServer, 
 use crate::limits::Loopback;
 use crate::load::{self, HttpClient};
 use crate::measure::{self, Better, Contender, Row, Target};
-use crate::scenarios::msgpack_rpc;
+use crate::scenarios::{background, msgpack_rpc, Background};
 
 const PEER: &str = "zerorpc-python server";
 /// One client: at least this fraction of demo6's REQ/REP server, in the same round robin.
 const MSGPACK_TARGET: f64 = 0.9;
+/// One client: at least this fraction of a bare libzmq ROUTER (the framework's overhead < 10 %).
+const FLOOR_TARGET: f64 = 0.9;
 /// The answer deadline of the bench's clients.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -90,6 +100,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
             Ok(rate.per_second())
         };
     let limits = Loopback::start()?;
+    let (bare_endpoint, _bare) = bare_router()?;
     let mut rows = Vec::new();
     let mut python_one_client = 0.0;
     for clients in [1, 8] {
@@ -121,6 +132,15 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
                 limits.tcp_ping_pong(sample)
             }));
             contenders.push(Contender::new("raw libzmq", || limits.raw_zmq(sample)));
+            contenders.push(Contender::new("bare libzmq ROUTER", || {
+                let rate = load::concurrent(
+                    1,
+                    sample,
+                    || Client::connect(&context, &bare_endpoint),
+                    |client| client.call(),
+                )?;
+                Ok(rate.per_second())
+            }));
         }
         let medians = measure::round_robin(
             ctx.budget.repeats,
@@ -137,13 +157,13 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
             medians[python_at],
         )
         .with_target(Target::RatioAtLeast(if clients == 1 { 5.0 } else { 15.0 }));
-        let mut anchor = None;
-        if let [zerorpc, demo6, python, tcp, raw] = medians[..] {
+        let mut anchors = Vec::new();
+        if let [zerorpc, demo6, python, tcp, raw, bare] = medians[..] {
             python_one_client = python;
             ctx.note_limit(tcp);
             row = row.with_limit(tcp).with_transport(raw);
             // What the framework costs over demo6's route table, measured alternately with it.
-            anchor = Some(
+            anchors.push(
                 Row::new(
                     "zerorpc vs msgpack-rpc (1 client, Rust servers)",
                     "calls/s",
@@ -154,9 +174,21 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
                 )
                 .with_target(Target::RatioAtLeast(MSGPACK_TARGET)),
             );
+            // What the framework costs over the least a zerorpc server can do on libzmq.
+            anchors.push(
+                Row::new(
+                    "zerorpc vs a bare ROUTER (1 client, framework overhead)",
+                    "calls/s",
+                    Better::Higher,
+                    zerorpc,
+                    "bare libzmq ROUTER, staying awake",
+                    bare,
+                )
+                .with_target(Target::RatioAtLeast(FLOOR_TARGET)),
+            );
         }
         rows.push(row);
-        rows.extend(anchor);
+        rows.extend(anchors);
     }
 
     // The tutorial's claim, for the same call: zerorpc against XML-RPC.
@@ -303,4 +335,48 @@ impl Client {
             }
         }
     }
+}
+
+/// The least a zerorpc server can be on libzmq, on a bench thread with its own context (so its
+/// own I/O thread, as a server process has): a ROUTER that decodes each call event and sends
+/// back `OK [10]` with the call's id as `response_to`, staying awake after a reply exactly as
+/// `zerorpc-server` does ([`common::stay_awake`]). No registry, no channel, no heartbeat, no
+/// console: what is left of a zerorpc call once the framework is taken away.
+fn bare_router() -> anyhow::Result<(String, Background)> {
+    let context = zmq::Context::new();
+    let socket = context.socket(zmq::ROUTER)?;
+    socket.set_linger(0)?;
+    socket.set_rcvtimeo(100)?; // so that an idle thread notices `stop`
+    let endpoint = common::zmq_util::bind_ephemeral(&socket)?;
+    let server = background("bare ROUTER", move |stop: Arc<AtomicBool>| {
+        let _context = context;
+        let mut awake_until = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            let frames = match common::stay_awake::recv_multipart_until(&socket, awake_until) {
+                Ok(Some(frames)) => frames,
+                Ok(None) => match socket.recv_multipart(0) {
+                    Ok(frames) => frames,
+                    Err(zmq::Error::EAGAIN) => continue,
+                    Err(e) => return Err(e.into()),
+                },
+                Err(e) => return Err(e.into()),
+            };
+            let Some((payload, envelope)) = frames.split_last() else {
+                continue;
+            };
+            let call = Event::decode(payload)?;
+            let reply = Event::new(
+                "OK",
+                Value::Array(vec![10.into()]),
+                Some(call.header.message_id),
+            );
+            let mut out: Vec<&[u8]> = envelope.iter().map(Vec::as_slice).collect();
+            let encoded = reply.encode();
+            out.push(&encoded);
+            socket.send_multipart(out, 0)?;
+            awake_until = Instant::now() + common::stay_awake::WINDOW;
+        }
+        Ok(())
+    });
+    Ok((endpoint, server))
 }
