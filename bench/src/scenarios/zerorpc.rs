@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail};
+use common::stay_awake;
 use zerorpc_framework::events::{self, Event};
 use zerorpc_framework::Value;
 
@@ -88,17 +89,19 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         .map_err(|e| demo6_server.explain(e))?;
 
     let sample = ctx.budget.sample;
-    let zerorpc_rate =
-        |endpoint: &str, server: &QuietServer, clients: usize| -> anyhow::Result<f64> {
-            let rate = load::concurrent(
-                clients,
-                sample,
-                || Client::connect(&context, endpoint),
-                |client| client.call(),
-            )
-            .map_err(|e| server.explain(e))?;
-            Ok(rate.per_second())
-        };
+    // Calls/s of `clients` of the bench's DEALERs against any zerorpc endpoint.
+    let dealer_rate = |endpoint: &str, clients: usize| -> anyhow::Result<f64> {
+        let rate = load::concurrent(
+            clients,
+            sample,
+            || Client::connect(&context, endpoint),
+            |client| client.call(),
+        )?;
+        Ok(rate.per_second())
+    };
+    let zerorpc_rate = |endpoint: &str, server: &QuietServer, clients: usize| {
+        dealer_rate(endpoint, clients).map_err(|e| server.explain(e))
+    };
     let limits = Loopback::start()?;
     let (bare_endpoint, _bare) = bare_router()?;
     let mut rows = Vec::new();
@@ -133,13 +136,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
             }));
             contenders.push(Contender::new("raw libzmq", || limits.raw_zmq(sample)));
             contenders.push(Contender::new("bare libzmq ROUTER", || {
-                let rate = load::concurrent(
-                    1,
-                    sample,
-                    || Client::connect(&context, &bare_endpoint),
-                    |client| client.call(),
-                )?;
-                Ok(rate.per_second())
+                dealer_rate(&bare_endpoint, 1)
             }));
         }
         let medians = measure::round_robin(
@@ -346,20 +343,16 @@ fn bare_router() -> anyhow::Result<(String, Background)> {
     let context = zmq::Context::new();
     let socket = context.socket(zmq::ROUTER)?;
     socket.set_linger(0)?;
-    socket.set_rcvtimeo(100)?; // so that an idle thread notices `stop`
     let endpoint = common::zmq_util::bind_ephemeral(&socket)?;
     let server = background("bare ROUTER", move |stop: Arc<AtomicBool>| {
         let _context = context;
         let mut awake_until = Instant::now();
         while !stop.load(Ordering::Relaxed) {
-            let frames = match common::stay_awake::recv_multipart_until(&socket, awake_until) {
-                Ok(Some(frames)) => frames,
-                Ok(None) => match socket.recv_multipart(0) {
-                    Ok(frames) => frames,
-                    Err(zmq::Error::EAGAIN) => continue,
-                    Err(e) => return Err(e.into()),
-                },
-                Err(e) => return Err(e.into()),
+            // An idle thread looks at `stop` every 100 ms.
+            let wait = Duration::from_millis(100);
+            let Some(frames) = stay_awake::recv_multipart(&socket, awake_until, wait, || {})?
+            else {
+                continue;
             };
             let Some((payload, envelope)) = frames.split_last() else {
                 continue;
@@ -374,7 +367,7 @@ fn bare_router() -> anyhow::Result<(String, Background)> {
             let encoded = reply.encode();
             out.push(&encoded);
             socket.send_multipart(out, 0)?;
-            awake_until = Instant::now() + common::stay_awake::WINDOW;
+            awake_until = Instant::now() + stay_awake::WINDOW;
         }
         Ok(())
     });
