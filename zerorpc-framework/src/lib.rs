@@ -35,6 +35,7 @@ pub mod patterns;
 pub mod python;
 pub mod server;
 pub mod workers;
+pub mod zmtp;
 // Plumbing: private, with the few items the binaries, the tour and the tests need re-exported.
 mod channel;
 mod failure;

@@ -12,3 +12,4 @@ mod patterns;
 mod readme;
 mod support;
 mod wire;
+mod zmtp;

@@ -10,11 +10,12 @@
 //!
 //! Both zerorpc servers print a console line per call; it goes to `/dev/null` for both.
 //!
-//! The one-client round also holds the framework to the least a zerorpc server can be over
-//! libzmq: a bare ROUTER on a bench thread ([`bare_router`]) that decodes each call and sends
-//! back `OK [10]`, staying awake after a reply as `zerorpc-server` does. Its ratio is the
-//! framework's whole overhead (the issue: under 10 %); `× libzmq` in the first row is against
-//! the blocking REP loop of `crate::limits`, which sleeps between calls.
+//! The one-client round also holds the framework to the least a zerorpc server can be on its
+//! socket: a bare ROUTER on a bench thread ([`bare_router`], the framework's own
+//! `zmtp::Router` and nothing else) that decodes each call and sends back `OK [10]`, staying
+//! awake after a reply as `zerorpc-server` does. Its ratio is the framework's whole overhead
+//! (the issue: under 10 %); `× libzmq` in the first row is against the blocking REP loop of
+//! `crate::limits`, which sleeps between calls.
 
 use std::net::SocketAddr;
 use std::process::Command;
@@ -25,6 +26,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail};
 use common::stay_awake;
 use zerorpc_framework::events::{self, Event};
+use zerorpc_framework::zmtp::Router;
 use zerorpc_framework::Value;
 
 use crate::ctx::{free_addr, section_peer, skip, start_server, Ctx, QuietServer, Ready};
@@ -36,7 +38,7 @@ use crate::scenarios::{background, msgpack_rpc, Background};
 const PEER: &str = "zerorpc-python server";
 /// One client: at least this fraction of demo6's REQ/REP server, in the same round robin.
 const MSGPACK_TARGET: f64 = 0.9;
-/// One client: at least this fraction of a bare libzmq ROUTER (the framework's overhead < 10 %).
+/// One client: at least this fraction of a bare ROUTER (the framework's overhead < 10 %).
 const FLOOR_TARGET: f64 = 0.9;
 /// The answer deadline of the bench's clients.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -135,7 +137,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
                 limits.tcp_ping_pong(sample)
             }));
             contenders.push(Contender::new("raw libzmq", || limits.raw_zmq(sample)));
-            contenders.push(Contender::new("bare libzmq ROUTER", || {
+            contenders.push(Contender::new("bare ROUTER", || {
                 dealer_rate(&bare_endpoint, 1)
             }));
         }
@@ -178,7 +180,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
                     "calls/s",
                     Better::Higher,
                     zerorpc,
-                    "bare libzmq ROUTER, staying awake",
+                    "bare ROUTER (zmtp::Router), staying awake",
                     bare,
                 )
                 .with_target(Target::RatioAtLeast(FLOOR_TARGET)),
@@ -334,24 +336,24 @@ impl Client {
     }
 }
 
-/// The least a zerorpc server can be on libzmq, on a bench thread with its own context (so its
-/// own I/O thread, as a server process has): a ROUTER that decodes each call event and sends
-/// back `OK [10]` with the call's id as `response_to`, staying awake after a reply exactly as
-/// `zerorpc-server` does ([`common::stay_awake`]). No registry, no channel, no heartbeat, no
-/// console: what is left of a zerorpc call once the framework is taken away.
+/// The least a zerorpc server can be on its socket, on a bench thread: the framework's ROUTER
+/// ([`zerorpc_framework::zmtp::Router`]) that decodes each call event and sends back `OK [10]`
+/// with the call's id as `response_to`, staying awake after a reply exactly as `zerorpc-server`
+/// does ([`common::stay_awake`]). No registry, no channel, no heartbeat, no console: what is
+/// left of a zerorpc call once the framework is taken away.
 fn bare_router() -> anyhow::Result<(String, Background)> {
-    let context = zmq::Context::new();
-    let socket = context.socket(zmq::ROUTER)?;
-    socket.set_linger(0)?;
-    let endpoint = common::zmq_util::bind_ephemeral(&socket)?;
+    let mut router = Router::bind("tcp://127.0.0.1:*")?;
+    let endpoint = router.endpoint().to_string();
     let server = background("bare ROUTER", move |stop: Arc<AtomicBool>| {
-        let _context = context;
         let mut awake_until = Instant::now();
         while !stop.load(Ordering::Relaxed) {
-            // An idle thread looks at `stop` every 100 ms.
-            let wait = Duration::from_millis(100);
-            let Some(frames) = stay_awake::recv_multipart(&socket, awake_until, wait, || {})?
-            else {
+            let Some(frames) = router.recv() else {
+                // Awake: only look; else an idle thread looks at `stop` every 100 ms.
+                let wait = if Instant::now() < awake_until { 0 } else { 100 };
+                router.poll(None, wait)?;
+                if wait == 0 && !router.has_messages() {
+                    std::thread::yield_now();
+                }
                 continue;
             };
             let Some((payload, envelope)) = frames.split_last() else {
@@ -363,10 +365,12 @@ fn bare_router() -> anyhow::Result<(String, Background)> {
                 Value::Array(vec![10.into()]),
                 Some(call.header.message_id),
             );
-            let mut out: Vec<&[u8]> = envelope.iter().map(Vec::as_slice).collect();
-            let encoded = reply.encode();
-            out.push(&encoded);
-            socket.send_multipart(out, 0)?;
+            let identity = envelope
+                .iter()
+                .take_while(|frame| !frame.is_empty())
+                .cloned()
+                .collect::<Vec<_>>();
+            router.send(&identity, &reply.encode());
             awake_until = Instant::now() + stay_awake::WINDOW;
         }
         Ok(())

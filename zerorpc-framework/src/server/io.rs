@@ -1,5 +1,4 @@
-//! The I/O thread: the one thread that owns the ROUTER socket (a ZeroMQ socket must stay on
-//! one thread). It reads events, opens a conversation per new call and starts a worker for
+//! The I/O thread: the one thread that owns the ROUTER socket ([`crate::zmtp::Router`]). It reads events, opens a conversation per new call and starts a worker for
 //! it, counts `_zpc_more` credit, notes `_zpc_hb` heartbeats, sends our heartbeats on every
 //! open conversation, drops a client silent for two intervals, and forwards what the workers
 //! answer (they hand it over through an `inproc://` PUSH/PULL pair, polled with the ROUTER).
@@ -22,6 +21,7 @@ use crate::events::{self, id_key, Event};
 use crate::heartbeat::{self, Heartbeat};
 use crate::method::Failure;
 use crate::workers::Workers;
+use crate::zmtp::Router;
 
 /// How often the loop looks at its stop flag when nothing happens.
 const STOP_CHECK: Duration = Duration::from_millis(100);
@@ -36,7 +36,7 @@ const QUIT_GRACE: Duration = Duration::from_secs(1);
 pub struct Bound {
     registry: Arc<Registry>,
     heartbeat: Duration,
-    router: zmq::Socket,
+    router: Router,
     pull: zmq::Socket,
     /// Workers send their events here; `None` once the server stopped.
     outbox: Arc<Mutex<Option<zmq::Socket>>>,
@@ -60,9 +60,9 @@ struct Conversation {
     heartbeat: Heartbeat,
 }
 
-/// Sockets are closed with this linger when the server stops: replies already queued get a
-/// moment to leave, a dead client cannot hold the process.
-const LINGER_MS: i32 = 200;
+/// When the server stops, replies already queued get this long to leave; a dead client
+/// cannot hold the process.
+const LINGER: Duration = Duration::from_millis(200);
 
 impl Bound {
     /// The server on `router`, and the `inproc://` pair through which workers hand their
@@ -71,10 +71,8 @@ impl Bound {
         registry: Registry,
         heartbeat: Duration,
         context: &zmq::Context,
-        router: zmq::Socket,
-        endpoint: String,
+        router: Router,
     ) -> Result<Bound, zmq::Error> {
-        router.set_linger(LINGER_MS)?;
         static OUTBOXES: AtomicU64 = AtomicU64::new(0);
         let inproc = format!(
             "inproc://zerorpc-outbox-{}",
@@ -88,10 +86,10 @@ impl Bound {
         Ok(Bound {
             registry: Arc::new(registry),
             heartbeat,
-            router,
             pull,
             outbox: Arc::new(Mutex::new(Some(push))),
-            endpoint,
+            endpoint: router.endpoint().to_string(),
+            router,
         })
     }
 
@@ -102,11 +100,11 @@ impl Bound {
 
     /// Serves until `stop` is raised. Never returns early on a bad message: it is logged and
     /// dropped, or answered with `ERR`.
-    pub fn run(self, stop: &AtomicBool) -> Result<(), zmq::Error> {
+    pub fn run(mut self, stop: &AtomicBool) -> Result<(), zmq::Error> {
         let mut state = State {
             registry: Arc::clone(&self.registry),
             heartbeat: self.heartbeat,
-            router: &self.router,
+            router: &mut self.router,
             outbox: Arc::clone(&self.outbox),
             conversations: HashMap::new(),
             by_key: HashMap::new(),
@@ -126,8 +124,9 @@ impl Bound {
                 stopping.to_args(&conversation.method),
                 Some(request_id),
             );
-            let _ = send(&self.router, &conversation.identity, &err.encode());
+            state.router.send(&conversation.identity, &err.encode());
         }
+        state.router.linger(LINGER);
         // Workers still running find no outbox and give up; dropping the socket here lets
         // the ZeroMQ context end.
         self.outbox.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -145,7 +144,7 @@ fn stopping() -> Failure {
 struct State<'a> {
     registry: Arc<Registry>,
     heartbeat: Duration,
-    router: &'a zmq::Socket,
+    router: &'a mut Router,
     outbox: Arc<Mutex<Option<zmq::Socket>>>,
     conversations: HashMap<u64, Conversation>,
     by_key: HashMap<(Vec<Vec<u8>>, Vec<u8>), u64>,
@@ -168,31 +167,13 @@ impl State<'_> {
                     break;
                 }
             }
-            let timeout = self.until_next_tick();
-            if self.conversations.is_empty() && self.workers.busy() == 0 {
-                self.wait_for_a_client(pull, timeout)?;
-                continue;
-            }
-            console::flush_held();
-            let (from_clients, from_workers) = {
-                let mut items = [
-                    self.router.as_poll_item(zmq::POLLIN),
-                    pull.as_poll_item(zmq::POLLIN),
-                ];
-                match zmq::poll(&mut items, timeout) {
-                    Ok(_) => {}
-                    Err(zmq::Error::EINTR) => continue, // Ctrl-C: look at the flag
-                    Err(e) => return Err(e),
-                }
-                (items[0].is_readable(), items[1].is_readable())
-            };
-            // Read what is there, a bounded batch each, so neither side starves the other.
-            for _ in 0..if from_clients { 256 } else { 0 } {
-                match self.router.recv_multipart(zmq::DONTWAIT) {
-                    Ok(frames) => self.on_client(frames)?,
-                    Err(zmq::Error::EAGAIN) => break,
-                    Err(e) => return Err(e),
-                }
+            let from_workers = self.wait(pull)?;
+            // Handle what is there, a bounded batch each, so neither side starves the other.
+            for _ in 0..256 {
+                let Some(frames) = self.router.recv() else {
+                    break;
+                };
+                self.on_client(frames)?;
             }
             for _ in 0..if from_workers { 256 } else { 0 } {
                 match pull.recv_multipart(zmq::DONTWAIT) {
@@ -206,34 +187,37 @@ impl State<'_> {
         Ok(())
     }
 
-    /// No call open and no worker running: nothing can come from the workers but the last
-    /// words of conversations lost meanwhile, so wait on the ROUTER alone, one blocking
-    /// receive as demo6's loop makes (a `zmq::poll` of both sockets costs several more system
-    /// calls, and between quick calls this is the loop's every turn). When the wait times out,
-    /// those last words are read and dropped.
+    /// Waits until a client's message is in or a worker has an event (`true`), or the next
+    /// heartbeat is due.
     ///
-    /// Right after a call, the next one is probably on its way: for [`Self::awake_until`] the
-    /// receive does not sleep (a client in a loop then needs no wake-up of this thread:
-    /// [`common::stay_awake`]).
-    fn wait_for_a_client(&mut self, pull: &zmq::Socket, timeout: i64) -> Result<(), zmq::Error> {
+    /// With no call open and no worker running, nothing can come from the workers but the
+    /// last words of conversations lost meanwhile: then the wait is on the clients' sockets
+    /// alone (one `poll`), and those last words are read and dropped when it times out.
+    ///
+    /// Right after a client's message, the next one is probably on its way: until
+    /// [`Self::awake_until`] the wait does not sleep (a client in a loop then needs no
+    /// wake-up of this thread: [`common::stay_awake`]), giving the CPU away between looks.
+    fn wait(&mut self, pull: &zmq::Socket) -> Result<bool, zmq::Error> {
+        let idle = self.conversations.is_empty() && self.workers.busy() == 0;
+        let also = (!idle).then_some(pull);
+        if self.router.has_messages() {
+            return self.router.poll(also, 0);
+        }
         console::flush_held();
-        let awake_until = self.awake_until;
-        if let Some(frames) = stay_awake::recv_multipart_until(self.router, awake_until)? {
-            return self.on_client(frames);
-        }
-        self.router
-            .set_rcvtimeo(i32::try_from(timeout).unwrap_or(i32::MAX))?;
-        match self.router.recv_multipart(0) {
-            Ok(frames) => self.on_client(frames),
-            Err(zmq::Error::EAGAIN) => {
-                while let Ok(frames) = pull.recv_multipart(zmq::DONTWAIT) {
-                    self.on_worker(frames)?;
-                }
-                self.heartbeats()
+        while Instant::now() < self.awake_until {
+            let from_workers = self.router.poll(also, 0)?;
+            if from_workers || self.router.has_messages() {
+                return Ok(from_workers);
             }
-            Err(zmq::Error::EINTR) => Ok(()), // Ctrl-C: the caller looks at the flag
-            Err(e) => Err(e),
+            std::thread::yield_now();
         }
+        let from_workers = self.router.poll(also, self.until_next_tick())?;
+        if idle && !self.router.has_messages() {
+            while let Ok(frames) = pull.recv_multipart(zmq::DONTWAIT) {
+                self.on_worker(frames)?;
+            }
+        }
+        Ok(from_workers)
     }
 
     /// Milliseconds until the next heartbeat is due (at most [`STOP_CHECK`]).
@@ -383,7 +367,7 @@ impl State<'_> {
         let Some(conversation) = self.conversations.get(&id) else {
             return Ok(()); // lost meanwhile
         };
-        send(self.router, &conversation.identity, payload)?;
+        self.router.send(&conversation.identity, payload);
         if last {
             self.close(id);
         }
@@ -402,7 +386,7 @@ impl State<'_> {
             }
             if conversation.heartbeat.due(now) {
                 let hb = heartbeat::event(conversation.channel.request_id.clone());
-                send(self.router, &conversation.identity, &hb.encode())?;
+                self.router.send(&conversation.identity, &hb.encode());
             }
         }
         for id in lost {
@@ -425,10 +409,4 @@ impl State<'_> {
                 .remove(&(conversation.identity, conversation.key));
         }
     }
-}
-
-/// `[identity…, "", payload]` on the ROUTER. A client that is gone is no error: ROUTER drops
-/// messages for unknown identities.
-fn send(router: &zmq::Socket, identity: &[Vec<u8>], payload: &[u8]) -> Result<(), zmq::Error> {
-    events::send(router, identity, payload)
 }

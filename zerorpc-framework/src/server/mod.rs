@@ -118,25 +118,17 @@ impl Server {
         self.registry.consume(event);
     }
 
-    /// Binds a ROUTER socket to `endpoint` (`tcp://127.0.0.1:*` picks a free port).
+    /// Binds the ROUTER to `endpoint` (`tcp://127.0.0.1:*` picks a free port). The ROUTER
+    /// speaks ZMTP itself ([`crate::zmtp`]); `context` is for the workers' `inproc://` outbox.
     pub fn bind(self, context: &zmq::Context, endpoint: &str) -> Result<Bound, zmq::Error> {
-        let router = context.socket(zmq::ROUTER)?;
-        router.bind(endpoint)?;
-        let endpoint = common::zmq_util::last_endpoint(&router)?;
-        Bound::new(self.registry, self.heartbeat, context, router, endpoint)
+        let router = crate::zmtp::Router::bind(endpoint)?;
+        Bound::new(self.registry, self.heartbeat, context, router)
     }
 
     /// Connects the ROUTER to `endpoint` instead, where a client bound (`zerorpc-client
     /// --bind`): the layout where workers come and go and the client stays put.
     pub fn connect(self, context: &zmq::Context, endpoint: &str) -> Result<Bound, zmq::Error> {
-        let router = context.socket(zmq::ROUTER)?;
-        router.connect(endpoint)?;
-        Bound::new(
-            self.registry,
-            self.heartbeat,
-            context,
-            router,
-            endpoint.to_string(),
-        )
+        let router = crate::zmtp::Router::connect(endpoint)?;
+        Bound::new(self.registry, self.heartbeat, context, router)
     }
 }

@@ -1,0 +1,612 @@
+//! A ROUTER that the serving thread drives itself: it listens (or connects), greets each peer,
+//! reads its messages into an inbox with the peer's routing id in front — `[id, "", payload]`,
+//! what libzmq's ROUTER hands out — and writes each answer to the peer's socket at once.
+//! Nothing runs on another thread, so a reply costs one `write` and no wake-up of an I/O thread.
+//!
+//! Readiness comes from `zmq::poll` over the sockets' file descriptors, together with the
+//! workers' `inproc://` socket ([`Router::poll`]).
+
+use std::collections::VecDeque;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::wire;
+use super::Endpoint;
+
+/// A frame larger than this closes its connection (libzmq's `ZMQ_MAXMSGSIZE`, which is off by
+/// default; here a peer cannot make the server allocate gigabytes).
+const MAX_FRAME: u64 = 256 << 20;
+/// A peer that reads nothing while this much waits for it loses what comes next, as libzmq's
+/// ROUTER drops at its high-water mark.
+const MAX_PENDING: usize = 64 << 20;
+/// How often a `--connect` server tries again (libzmq's `ZMQ_RECONNECT_IVL`).
+const RECONNECT: Duration = Duration::from_millis(100);
+
+enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Stream {
+    fn fd(&self) -> RawFd {
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        }
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn ready(self) -> std::io::Result<Stream> {
+        match &self {
+            Stream::Tcp(s) => {
+                s.set_nodelay(true)?;
+                s.set_nonblocking(true)?;
+            }
+            Stream::Unix(s) => s.set_nonblocking(true)?,
+        }
+        Ok(self)
+    }
+}
+
+enum Listener {
+    Tcp(TcpListener),
+    /// With the path, removed when the router is dropped (as libzmq does).
+    Unix(UnixListener, PathBuf),
+}
+
+#[derive(PartialEq, Eq)]
+enum Stage {
+    Greeting,
+    Ready,
+    Open,
+}
+
+struct Peer {
+    stream: Stream,
+    id: Vec<u8>,
+    stage: Stage,
+    input: Vec<u8>,
+    /// The frames of the message being read.
+    parts: Vec<Vec<u8>>,
+    output: Vec<u8>,
+    closed: bool,
+}
+
+impl Peer {
+    fn new(stream: Stream) -> std::io::Result<Peer> {
+        let mut peer = Peer {
+            stream: stream.ready()?,
+            id: Vec::new(),
+            stage: Stage::Greeting,
+            input: Vec::new(),
+            parts: Vec::new(),
+            output: Vec::new(),
+            closed: false,
+        };
+        // Greeting and READY at once: the peer reads them at its own pace.
+        peer.output.extend_from_slice(&wire::greeting());
+        peer.output
+            .extend_from_slice(&wire::ready(&[("Socket-Type", b"ROUTER")]));
+        peer.flush();
+        Ok(peer)
+    }
+
+    /// Writes what is pending, as far as the socket takes it now.
+    fn flush(&mut self) {
+        let mut written = 0;
+        while written < self.output.len() {
+            match self.stream.write(&self.output[written..]) {
+                Ok(0) => {
+                    self.closed = true;
+                    break;
+                }
+                Ok(n) => written += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "a peer's connection failed; closing it");
+                    self.closed = true;
+                    break;
+                }
+            }
+        }
+        self.output.drain(..written);
+    }
+
+    /// Reads what has arrived and turns it into messages (onto `inbox`).
+    fn read(&mut self, inbox: &mut VecDeque<Vec<Vec<u8>>>, ids: &mut RoutingIds) {
+        let mut chunk = [0u8; 64 * 1024];
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => {
+                    self.closed = true;
+                    break;
+                }
+                Ok(n) => {
+                    self.input.extend_from_slice(&chunk[..n]);
+                    if n < chunk.len() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "a peer's connection failed; closing it");
+                    self.closed = true;
+                    break;
+                }
+            }
+        }
+        if let Err(why) = self.parse(inbox, ids) {
+            tracing::warn!("closed a connection: {why}");
+            self.closed = true;
+        }
+    }
+
+    fn parse(
+        &mut self,
+        inbox: &mut VecDeque<Vec<Vec<u8>>>,
+        ids: &mut RoutingIds,
+    ) -> Result<(), String> {
+        let input = std::mem::take(&mut self.input);
+        let mut used = 0;
+        let result = loop {
+            let buf = &input[used..];
+            if self.stage == Stage::Greeting {
+                if buf.len() < wire::GREETING_LEN {
+                    break Ok(());
+                }
+                if let Err(why) = wire::check_greeting(buf) {
+                    break Err(why);
+                }
+                used += wire::GREETING_LEN;
+                self.stage = Stage::Ready;
+                continue;
+            }
+            if wire::announced_size(buf).is_some_and(|size| size > MAX_FRAME) {
+                break Err(format!("a frame of more than {MAX_FRAME} bytes"));
+            }
+            let Some((flags, body, len)) = wire::frame(buf) else {
+                break Ok(());
+            };
+            let body = &buf[body];
+            used += len;
+            if flags & wire::COMMAND != 0 {
+                if let Err(why) = self.on_command(body, ids) {
+                    break Err(why);
+                }
+                continue;
+            }
+            if self.stage != Stage::Open {
+                break Err("a message before the handshake's READY".into());
+            }
+            self.parts.push(body.to_vec());
+            if flags & wire::MORE == 0 {
+                let mut message = Vec::with_capacity(self.parts.len() + 1);
+                message.push(self.id.clone());
+                message.append(&mut self.parts);
+                inbox.push_back(message);
+            }
+        };
+        self.input = input;
+        self.input.drain(..used);
+        result
+    }
+
+    fn on_command(&mut self, body: &[u8], ids: &mut RoutingIds) -> Result<(), String> {
+        let (name, rest) = wire::command(body).ok_or("an empty command")?;
+        match name {
+            b"READY" if self.stage == Stage::Ready => {
+                let properties = wire::properties(rest).ok_or("a malformed READY")?;
+                let value = |key: &str| {
+                    properties
+                        .iter()
+                        .find(|(name, _)| name.eq_ignore_ascii_case(key))
+                        .map(|(_, value)| value.as_slice())
+                };
+                let kind = value("Socket-Type").unwrap_or_default();
+                if !matches!(kind, b"DEALER" | b"REQ" | b"ROUTER") {
+                    return Err(format!(
+                        "a {} socket cannot talk to a ROUTER",
+                        String::from_utf8_lossy(kind)
+                    ));
+                }
+                self.id = ids.take(value("Identity").unwrap_or_default());
+                self.stage = Stage::Open;
+            }
+            b"PING" => {
+                // ZMTP 3.1's heartbeat: answer PONG with the ping's context.
+                let context = rest.get(2..).unwrap_or_default();
+                let mut pong = vec![4];
+                pong.extend_from_slice(b"PONG");
+                pong.extend_from_slice(context);
+                wire::put_frame(&mut self.output, wire::COMMAND, &pong);
+            }
+            b"ERROR" => {
+                let reason = rest.get(1..).unwrap_or_default();
+                return Err(format!(
+                    "the peer reported an error: {}",
+                    String::from_utf8_lossy(reason)
+                ));
+            }
+            _ => {} // PONG, SUBSCRIBE…: nothing to do for a ROUTER
+        }
+        Ok(())
+    }
+}
+
+/// Routing ids as libzmq's ROUTER gives them: 5 bytes, a zero and a counter; or the peer's
+/// own `Identity`, when it set one that is free.
+struct RoutingIds {
+    next: u32,
+    taken: std::collections::HashSet<Vec<u8>>,
+}
+
+impl RoutingIds {
+    fn take(&mut self, wanted: &[u8]) -> Vec<u8> {
+        if !wanted.is_empty() && wanted[0] != 0 && !self.taken.contains(wanted) {
+            self.taken.insert(wanted.to_vec());
+            return wanted.to_vec();
+        }
+        loop {
+            self.next = self.next.wrapping_add(1);
+            let mut id = vec![0];
+            id.extend_from_slice(&self.next.to_be_bytes());
+            if self.taken.insert(id.clone()) {
+                return id;
+            }
+        }
+    }
+}
+
+/// The server's socket: a ROUTER over ZMTP, bound or connected.
+pub struct Router {
+    listener: Option<Listener>,
+    /// `--connect`: where, and when to try next while not connected.
+    target: Option<(Endpoint, Instant)>,
+    peers: Vec<Peer>,
+    inbox: VecDeque<Vec<Vec<u8>>>,
+    ids: RoutingIds,
+    endpoint: String,
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("endpoint", &self.endpoint)
+            .field("peers", &self.peers.len())
+            .finish()
+    }
+}
+
+impl Router {
+    fn new(listener: Option<Listener>, target: Option<Endpoint>, endpoint: String) -> Router {
+        // Start the counter anywhere, as libzmq does, so ids of two runs rarely match.
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        Router {
+            listener,
+            target: target.map(|t| (t, Instant::now())),
+            peers: Vec::new(),
+            inbox: VecDeque::new(),
+            ids: RoutingIds {
+                next: seed,
+                taken: Default::default(),
+            },
+            endpoint,
+        }
+    }
+
+    /// Listens on `endpoint` (`tcp://IP:PORT`, `tcp://*:PORT`, a port `*` for any free one, or
+    /// `ipc://PATH`). The errors are libzmq's for the same mistakes.
+    pub fn bind(endpoint: &str) -> Result<Router, zmq::Error> {
+        let (listener, bound) = match Endpoint::parse(endpoint, true)? {
+            Endpoint::Tcp(addr) => {
+                let listener = TcpListener::bind(addr).map_err(zmq_error)?;
+                let local = listener.local_addr().map_err(zmq_error)?;
+                (Listener::Tcp(listener), format!("tcp://{local}"))
+            }
+            Endpoint::Ipc(path) => {
+                // A socket file left by an earlier run is removed first, as libzmq does.
+                if std::fs::symlink_metadata(&path).is_ok() {
+                    let _ = std::fs::remove_file(&path);
+                }
+                let listener = UnixListener::bind(&path).map_err(zmq_error)?;
+                let bound = format!("ipc://{}", path.display());
+                (Listener::Unix(listener, path), bound)
+            }
+        };
+        match &listener {
+            Listener::Tcp(l) => l.set_nonblocking(true),
+            Listener::Unix(l, _) => l.set_nonblocking(true),
+        }
+        .map_err(zmq_error)?;
+        Ok(Router::new(Some(listener), None, bound))
+    }
+
+    /// Connects to `endpoint`, where a client bound, and connects again whenever the
+    /// connection is lost (every 100 ms until it is back).
+    pub fn connect(endpoint: &str) -> Result<Router, zmq::Error> {
+        let target = Endpoint::parse(endpoint, false)?;
+        Ok(Router::new(None, Some(target), endpoint.to_string()))
+    }
+
+    /// The endpoint bound (the port filled in), or the one connected to.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Whether a message is in ([`Router::recv`] gives it).
+    pub fn has_messages(&self) -> bool {
+        !self.inbox.is_empty()
+    }
+
+    /// The next message read, `[routing id, frames…]`, if one is in.
+    pub fn recv(&mut self) -> Option<Vec<Vec<u8>>> {
+        self.inbox.pop_front()
+    }
+
+    /// Sends `[frames…, payload]` to the peer of `identity[0]`; the rest of `identity` goes
+    /// first, then the empty delimiter. A peer that is gone is no error: the message is dropped
+    /// (a ROUTER's way).
+    pub fn send(&mut self, identity: &[Vec<u8>], payload: &[u8]) {
+        let Some((id, envelope)) = identity.split_first() else {
+            return;
+        };
+        let Some(peer) = self
+            .peers
+            .iter_mut()
+            .find(|p| p.stage == Stage::Open && &p.id == id)
+        else {
+            tracing::debug!("a message for a peer that is gone; dropped");
+            return;
+        };
+        if peer.output.len() > MAX_PENDING {
+            tracing::warn!(
+                "a peer reads nothing ({MAX_PENDING} bytes wait for it); a message dropped"
+            );
+            return;
+        }
+        for frame in envelope {
+            wire::put_frame(&mut peer.output, wire::MORE, frame);
+        }
+        wire::put_frame(&mut peer.output, wire::MORE, b"");
+        wire::put_frame(&mut peer.output, 0, payload);
+        peer.flush();
+    }
+
+    /// Waits up to `timeout_ms` (0: only looks) for something to do, and does it: accepts
+    /// connections, reads messages into the inbox, writes what waits to be written. `also` is
+    /// polled with the sockets; the answer is whether it is readable.
+    pub fn poll(
+        &mut self,
+        also: Option<&zmq::Socket>,
+        timeout_ms: i64,
+    ) -> Result<bool, zmq::Error> {
+        self.reconnect();
+        let mut timeout = timeout_ms;
+        if self.target.is_some() && self.peers.is_empty() {
+            timeout = timeout.clamp(0, i64::try_from(RECONNECT.as_millis()).unwrap_or(100));
+        }
+        let mut items = Vec::with_capacity(self.peers.len() + 2);
+        match &self.listener {
+            Some(Listener::Tcp(l)) => {
+                items.push(zmq::PollItem::from_fd(l.as_raw_fd(), zmq::POLLIN))
+            }
+            Some(Listener::Unix(l, _)) => {
+                items.push(zmq::PollItem::from_fd(l.as_raw_fd(), zmq::POLLIN))
+            }
+            None => {}
+        }
+        let first_peer = items.len();
+        for peer in &self.peers {
+            let events = match peer.output.is_empty() {
+                true => zmq::POLLIN,
+                false => zmq::POLLIN | zmq::POLLOUT,
+            };
+            items.push(zmq::PollItem::from_fd(peer.stream.fd(), events));
+        }
+        if let Some(socket) = also {
+            items.push(socket.as_poll_item(zmq::POLLIN));
+        }
+        match zmq::poll(&mut items, timeout) {
+            Ok(_) => {}
+            Err(zmq::Error::EINTR) => return Ok(false), // Ctrl-C: the caller looks at its flag
+            Err(e) => return Err(e),
+        }
+        let also_readable = also.is_some() && items.last().is_some_and(|i| i.is_readable());
+        let accept = first_peer > 0 && items[0].is_readable();
+        for (peer, item) in self.peers.iter_mut().zip(&items[first_peer..]) {
+            if item.is_readable() || item.is_error() {
+                peer.read(&mut self.inbox, &mut self.ids);
+            }
+            // Writable again, or a PONG to send.
+            if !peer.output.is_empty() && !peer.closed {
+                peer.flush();
+            }
+        }
+        drop(items);
+        if accept {
+            self.accept();
+        }
+        self.drop_closed();
+        Ok(also_readable)
+    }
+
+    /// Gives what waits to be written up to `within` to leave (a server stopping: its last
+    /// answers, as libzmq's linger does).
+    pub fn linger(&mut self, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.peers.iter().any(|p| !p.output.is_empty() && !p.closed) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            let wait = i64::try_from(left.as_millis()).unwrap_or(0).max(1);
+            if self.poll(None, wait).is_err() {
+                break;
+            }
+        }
+    }
+
+    fn accept(&mut self) {
+        loop {
+            let stream = match &self.listener {
+                Some(Listener::Tcp(l)) => l.accept().map(|(s, _)| Stream::Tcp(s)),
+                Some(Listener::Unix(l, _)) => l.accept().map(|(s, _)| Stream::Unix(s)),
+                None => return,
+            };
+            match stream {
+                Ok(stream) => match Peer::new(stream) {
+                    Ok(peer) => self.peers.push(peer),
+                    Err(e) => tracing::warn!(error = %e, "cannot set up a connection"),
+                },
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Out of file descriptors, say: the connection waits in the backlog.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn reconnect(&mut self) {
+        let Some((target, next_try)) = &mut self.target else {
+            return;
+        };
+        if !self.peers.is_empty() || Instant::now() < *next_try {
+            return;
+        }
+        *next_try = Instant::now() + RECONNECT;
+        let stream = match target {
+            Endpoint::Tcp(addr) => TcpStream::connect_timeout(addr, RECONNECT).map(Stream::Tcp),
+            Endpoint::Ipc(path) => UnixStream::connect(path).map(Stream::Unix),
+        };
+        match stream.and_then(Peer::new) {
+            Ok(peer) => self.peers.push(peer),
+            Err(e) => tracing::debug!(error = %e, endpoint = %self.endpoint, "not connected yet"),
+        }
+    }
+
+    fn drop_closed(&mut self) {
+        let ids = &mut self.ids;
+        self.peers.retain(|peer| {
+            if peer.closed {
+                ids.taken.remove(&peer.id);
+            }
+            !peer.closed
+        });
+    }
+}
+
+impl Drop for Router {
+    fn drop(&mut self) {
+        if let Some(Listener::Unix(_, path)) = &self.listener {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// An I/O error as the `zmq::Error` of the same errno (so a bind's error reads as libzmq's).
+fn zmq_error(e: std::io::Error) -> zmq::Error {
+    zmq::Error::from_raw(e.raw_os_error().unwrap_or(5 /* EIO */))
+}
+
+/// `tcp://…` resolved to the first IPv4 address, as libzmq prefers.
+pub(super) fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let all: Vec<SocketAddr> = (host, port).to_socket_addrs().ok()?.collect();
+    all.iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| all.first())
+        .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A peer on one end of a socket pair, and the other end, past both greetings and READYs.
+    fn open_peer() -> (Peer, UnixStream, RoutingIds) {
+        let (ours, mut theirs) = UnixStream::pair().expect("a socket pair");
+        theirs
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let mut peer = Peer::new(Stream::Unix(ours)).expect("a peer");
+        let mut hello = vec![0u8; wire::GREETING_LEN];
+        theirs.read_exact(&mut hello).expect("our greeting");
+        let mut ready = [0u8; 2];
+        theirs.read_exact(&mut ready).expect("READY's header");
+        let mut body = vec![0u8; usize::from(ready[1])];
+        theirs.read_exact(&mut body).expect("READY");
+        theirs.write_all(&wire::greeting()).expect("greeting");
+        theirs
+            .write_all(&wire::ready(&[
+                ("Socket-Type", b"DEALER"),
+                ("Identity", b"bob"),
+            ]))
+            .expect("READY");
+        let mut ids = RoutingIds {
+            next: 0,
+            taken: Default::default(),
+        };
+        let mut inbox = VecDeque::new();
+        peer.read(&mut inbox, &mut ids);
+        assert!(peer.stage == Stage::Open && !peer.closed);
+        (peer, theirs, ids)
+    }
+
+    #[test]
+    fn a_ping_is_answered_with_a_pong_of_the_same_context() {
+        let (mut peer, mut theirs, mut ids) = open_peer();
+        let mut ping = vec![4];
+        ping.extend_from_slice(b"PING");
+        ping.extend_from_slice(&[0, 10]); // TTL
+        ping.extend_from_slice(b"ctx");
+        let mut frame = Vec::new();
+        wire::put_frame(&mut frame, wire::COMMAND, &ping);
+        theirs.write_all(&frame).expect("PING");
+        peer.read(&mut VecDeque::new(), &mut ids);
+        peer.flush();
+        let mut pong = [0u8; 10];
+        theirs.read_exact(&mut pong).expect("PONG");
+        assert_eq!(&pong, b"\x04\x08\x04PONGctx");
+    }
+
+    #[test]
+    fn messages_carry_the_peers_identity_and_split_reads_are_joined() {
+        let (mut peer, mut theirs, mut ids) = open_peer();
+        assert_eq!(peer.id, b"bob");
+        let mut frames = Vec::new();
+        wire::put_frame(&mut frames, wire::MORE, b"");
+        wire::put_frame(&mut frames, 0, &[9; 1000]);
+        let mut inbox = VecDeque::new();
+        for byte in &frames {
+            theirs.write_all(&[*byte]).expect("one byte");
+            peer.read(&mut inbox, &mut ids);
+        }
+        assert_eq!(inbox.len(), 1, "one message, once all its bytes are in");
+        assert_eq!(inbox[0], vec![b"bob".to_vec(), vec![], vec![9; 1000]]);
+    }
+}
