@@ -113,6 +113,10 @@ impl Bound {
             awake_until: Instant::now(),
         };
         let result = state.serve(&self.pull, stop);
+        // Answers the workers handed over already go out as they are.
+        while let Ok(frames) = self.pull.recv_multipart(zmq::DONTWAIT) {
+            let _ = state.on_worker(frames);
+        }
         // Hand back the calls in hand: each open one gets an ERR now (sent within the
         // socket's linger) instead of a LostRemote 10 s later.
         let stopping = stopping();
@@ -201,6 +205,7 @@ impl State<'_> {
         let idle = self.conversations.is_empty() && self.workers.busy() == 0;
         let also = (!idle).then_some(pull);
         if self.router.has_messages() {
+            console::flush_held();
             return self.router.poll(also, 0);
         }
         console::flush_held();

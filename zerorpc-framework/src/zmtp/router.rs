@@ -1,14 +1,18 @@
 //! A ROUTER that the serving thread drives itself: it listens (or connects), greets each peer,
-//! reads its messages into an inbox with the peer's routing id in front — `[id, "", payload]`,
-//! what libzmq's ROUTER hands out — and writes each answer to the peer's socket at once.
-//! Nothing runs on another thread, so a reply costs one `write` and no wake-up of an I/O thread.
+//! reads its messages into a queue per peer with the peer's routing id in front — `[id, "",
+//! payload]`, what libzmq's ROUTER hands out — and writes each answer to the peer's socket at
+//! once. Nothing runs on another thread, so a reply costs one `write` and no wake-up of an I/O
+//! thread.
 //!
 //! Readiness comes from `zmq::poll` over the sockets' file descriptors, together with the
-//! workers' `inproc://` socket ([`Router::poll`]).
+//! workers' `inproc://` socket ([`Router::poll`]). As in libzmq, the peers take turns
+//! ([`Router::recv`]), and one that sends faster than it is served stops being read once
+//! [`QUEUE`] messages of its own wait: the kernel's buffers then push back on it, not on the
+//! others.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
@@ -17,13 +21,22 @@ use std::time::{Duration, Instant};
 use super::wire;
 use super::Endpoint;
 
-/// A frame larger than this closes its connection (libzmq's `ZMQ_MAXMSGSIZE`, which is off by
+/// A message larger than this closes its connection (libzmq's `ZMQ_MAXMSGSIZE` is off by
 /// default; here a peer cannot make the server allocate gigabytes).
-const MAX_FRAME: u64 = 256 << 20;
+const MAX_MESSAGE: u64 = 256 << 20;
 /// A peer that reads nothing while this much waits for it loses what comes next, as libzmq's
 /// ROUTER drops at its high-water mark.
 const MAX_PENDING: usize = 64 << 20;
-/// How often a `--connect` server tries again (libzmq's `ZMQ_RECONNECT_IVL`).
+/// Messages read from one peer and not yet served: at this many, it is not read any further
+/// until they are (libzmq's `ZMQ_RCVHWM`, 1000).
+pub const QUEUE: usize = 1000;
+/// At most this much is read from one peer per turn, so a fast sender cannot hold the loop.
+const READ_PER_TURN: usize = 1 << 20;
+/// A connection that has not finished its handshake by then is closed (libzmq's
+/// `ZMQ_HANDSHAKE_IVL`).
+pub const HANDSHAKE: Duration = Duration::from_secs(30);
+/// How often a `--connect` server tries again (libzmq's `ZMQ_RECONNECT_IVL`); also how long the
+/// listener rests after an `accept` failed (out of file descriptors, say).
 const RECONNECT: Duration = Duration::from_millis(100);
 
 enum Stream {
@@ -53,6 +66,13 @@ impl Stream {
         }
     }
 
+    fn shutdown_write(&self) {
+        let _ = match self {
+            Stream::Tcp(s) => s.shutdown(Shutdown::Write),
+            Stream::Unix(s) => s.shutdown(Shutdown::Write),
+        };
+    }
+
     fn ready(self) -> std::io::Result<Stream> {
         match &self {
             Stream::Tcp(s) => {
@@ -71,11 +91,31 @@ enum Listener {
     Unix(UnixListener, PathBuf),
 }
 
+impl Listener {
+    fn fd(&self) -> RawFd {
+        match self {
+            Listener::Tcp(l) => l.as_raw_fd(),
+            Listener::Unix(l, _) => l.as_raw_fd(),
+        }
+    }
+
+    fn accept(&self) -> std::io::Result<Stream> {
+        match self {
+            Listener::Tcp(l) => l.accept().map(|(s, _)| Stream::Tcp(s)),
+            Listener::Unix(l, _) => l.accept().map(|(s, _)| Stream::Unix(s)),
+        }
+    }
+}
+
 #[derive(PartialEq, Eq)]
 enum Stage {
-    Greeting,
-    Ready,
+    /// Until this instant.
+    Greeting(Instant),
+    Ready(Instant),
     Open,
+    /// Open, but its identity was taken: what it sends is dropped (libzmq's ROUTER leaves such
+    /// a peer connected and unheard, unless `ZMQ_ROUTER_HANDOVER` is set).
+    Ignored,
 }
 
 struct Peer {
@@ -83,9 +123,14 @@ struct Peer {
     id: Vec<u8>,
     stage: Stage,
     input: Vec<u8>,
-    /// The frames of the message being read.
+    /// The frames of the message being read, and their size.
     parts: Vec<Vec<u8>>,
+    parts_len: u64,
+    /// Messages read and not yet served.
+    inbox: VecDeque<Vec<Vec<u8>>>,
+    /// What waits to be written: `output[written..]`.
     output: Vec<u8>,
+    written: usize,
     closed: bool,
 }
 
@@ -94,10 +139,13 @@ impl Peer {
         let mut peer = Peer {
             stream: stream.ready()?,
             id: Vec::new(),
-            stage: Stage::Greeting,
+            stage: Stage::Greeting(Instant::now() + HANDSHAKE),
             input: Vec::new(),
             parts: Vec::new(),
+            parts_len: 0,
+            inbox: VecDeque::new(),
             output: Vec::new(),
+            written: 0,
             closed: false,
         };
         // Greeting and READY at once: the peer reads them at its own pace.
@@ -108,16 +156,23 @@ impl Peer {
         Ok(peer)
     }
 
+    fn pending(&self) -> usize {
+        self.output.len() - self.written
+    }
+
+    fn is_open(&self) -> bool {
+        self.stage == Stage::Open && !self.closed
+    }
+
     /// Writes what is pending, as far as the socket takes it now.
     fn flush(&mut self) {
-        let mut written = 0;
-        while written < self.output.len() {
-            match self.stream.write(&self.output[written..]) {
+        while self.written < self.output.len() {
+            match self.stream.write(&self.output[self.written..]) {
                 Ok(0) => {
                     self.closed = true;
                     break;
                 }
-                Ok(n) => written += n,
+                Ok(n) => self.written += n,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -127,13 +182,21 @@ impl Peer {
                 }
             }
         }
-        self.output.drain(..written);
+        // Compact only once half is sent: a slow reader's backlog is not moved on every write.
+        if self.written == self.output.len() {
+            self.output.clear();
+            self.written = 0;
+        } else if self.written > self.output.len() / 2 {
+            self.output.drain(..self.written);
+            self.written = 0;
+        }
     }
 
-    /// Reads what has arrived and turns it into messages (onto `inbox`).
-    fn read(&mut self, inbox: &mut VecDeque<Vec<Vec<u8>>>, ids: &mut RoutingIds) {
+    /// Reads what has arrived (up to [`READ_PER_TURN`]) and turns it into messages.
+    fn read(&mut self, ids: &mut RoutingIds) {
         let mut chunk = [0u8; 64 * 1024];
-        loop {
+        let mut read = 0;
+        while read < READ_PER_TURN {
             match self.stream.read(&mut chunk) {
                 Ok(0) => {
                     self.closed = true;
@@ -141,6 +204,7 @@ impl Peer {
                 }
                 Ok(n) => {
                     self.input.extend_from_slice(&chunk[..n]);
+                    read += n;
                     if n < chunk.len() {
                         break;
                     }
@@ -154,34 +218,32 @@ impl Peer {
                 }
             }
         }
-        if let Err(why) = self.parse(inbox, ids) {
+        if let Err(why) = self.parse(ids) {
             tracing::warn!("closed a connection: {why}");
             self.closed = true;
         }
     }
 
-    fn parse(
-        &mut self,
-        inbox: &mut VecDeque<Vec<Vec<u8>>>,
-        ids: &mut RoutingIds,
-    ) -> Result<(), String> {
+    fn parse(&mut self, ids: &mut RoutingIds) -> Result<(), String> {
         let input = std::mem::take(&mut self.input);
         let mut used = 0;
         let result = loop {
             let buf = &input[used..];
-            if self.stage == Stage::Greeting {
+            if let Stage::Greeting(_) = self.stage {
+                // Refused at the first wrong byte, not after 64 that may never come.
+                if let Err(why) = wire::check_greeting(&buf[..buf.len().min(wire::GREETING_LEN)]) {
+                    break Err(why);
+                }
                 if buf.len() < wire::GREETING_LEN {
                     break Ok(());
                 }
-                if let Err(why) = wire::check_greeting(buf) {
-                    break Err(why);
-                }
                 used += wire::GREETING_LEN;
-                self.stage = Stage::Ready;
+                self.stage = Stage::Ready(Instant::now() + HANDSHAKE);
                 continue;
             }
-            if wire::announced_size(buf).is_some_and(|size| size > MAX_FRAME) {
-                break Err(format!("a frame of more than {MAX_FRAME} bytes"));
+            let announced = wire::announced_size(buf).unwrap_or(0);
+            if self.parts_len.saturating_add(announced) > MAX_MESSAGE {
+                break Err(format!("a message of more than {MAX_MESSAGE} bytes"));
             }
             let Some((flags, body, len)) = wire::frame(buf) else {
                 break Ok(());
@@ -194,15 +256,19 @@ impl Peer {
                 }
                 continue;
             }
-            if self.stage != Stage::Open {
-                break Err("a message before the handshake's READY".into());
+            match self.stage {
+                Stage::Open => {}
+                Stage::Ignored => continue,
+                _ => break Err("a message before the handshake's READY".into()),
             }
+            self.parts_len += body.len() as u64;
             self.parts.push(body.to_vec());
             if flags & wire::MORE == 0 {
                 let mut message = Vec::with_capacity(self.parts.len() + 1);
                 message.push(self.id.clone());
                 message.append(&mut self.parts);
-                inbox.push_back(message);
+                self.parts_len = 0;
+                self.inbox.push_back(message);
             }
         };
         self.input = input;
@@ -213,7 +279,7 @@ impl Peer {
     fn on_command(&mut self, body: &[u8], ids: &mut RoutingIds) -> Result<(), String> {
         let (name, rest) = wire::command(body).ok_or("an empty command")?;
         match name {
-            b"READY" if self.stage == Stage::Ready => {
+            b"READY" if matches!(self.stage, Stage::Ready(_)) => {
                 let properties = wire::properties(rest).ok_or("a malformed READY")?;
                 let value = |key: &str| {
                     properties
@@ -228,8 +294,19 @@ impl Peer {
                         String::from_utf8_lossy(kind)
                     ));
                 }
-                self.id = ids.take(value("Identity").unwrap_or_default());
-                self.stage = Stage::Open;
+                match ids.take(value("Identity").unwrap_or_default()) {
+                    Some(id) => {
+                        self.id = id;
+                        self.stage = Stage::Open;
+                    }
+                    None => {
+                        tracing::warn!(
+                            identity = %String::from_utf8_lossy(value("Identity").unwrap_or_default()),
+                            "a second peer with the identity of a connected one: it is not heard (a ROUTER's way)"
+                        );
+                        self.stage = Stage::Ignored;
+                    }
+                }
             }
             b"PING" => {
                 // ZMTP 3.1's heartbeat: answer PONG with the ping's context.
@@ -250,27 +327,34 @@ impl Peer {
         }
         Ok(())
     }
+
+    /// The handshake's deadline, while there is one.
+    fn handshake_deadline(&self) -> Option<Instant> {
+        match self.stage {
+            Stage::Greeting(until) | Stage::Ready(until) => Some(until),
+            _ => None,
+        }
+    }
 }
 
 /// Routing ids as libzmq's ROUTER gives them: 5 bytes, a zero and a counter; or the peer's
-/// own `Identity`, when it set one that is free.
+/// own `Identity`, when it set one (`None` when another connected peer has it).
 struct RoutingIds {
     next: u32,
-    taken: std::collections::HashSet<Vec<u8>>,
+    taken: HashSet<Vec<u8>>,
 }
 
 impl RoutingIds {
-    fn take(&mut self, wanted: &[u8]) -> Vec<u8> {
-        if !wanted.is_empty() && wanted[0] != 0 && !self.taken.contains(wanted) {
-            self.taken.insert(wanted.to_vec());
-            return wanted.to_vec();
+    fn take(&mut self, wanted: &[u8]) -> Option<Vec<u8>> {
+        if !wanted.is_empty() {
+            return self.taken.insert(wanted.to_vec()).then(|| wanted.to_vec());
         }
         loop {
             self.next = self.next.wrapping_add(1);
             let mut id = vec![0];
             id.extend_from_slice(&self.next.to_be_bytes());
             if self.taken.insert(id.clone()) {
-                return id;
+                return Some(id);
             }
         }
     }
@@ -279,10 +363,13 @@ impl RoutingIds {
 /// The server's socket: a ROUTER over ZMTP, bound or connected.
 pub struct Router {
     listener: Option<Listener>,
+    /// After an `accept` failed, the listener rests until then.
+    listener_rests_until: Instant,
     /// `--connect`: where, and when to try next while not connected.
     target: Option<(Endpoint, Instant)>,
     peers: Vec<Peer>,
-    inbox: VecDeque<Vec<Vec<u8>>>,
+    /// The peer whose turn it is in [`Router::recv`].
+    turn: usize,
     ids: RoutingIds,
     endpoint: String,
 }
@@ -305,12 +392,13 @@ impl Router {
             .unwrap_or(0);
         Router {
             listener,
+            listener_rests_until: Instant::now(),
             target: target.map(|t| (t, Instant::now())),
             peers: Vec::new(),
-            inbox: VecDeque::new(),
+            turn: 0,
             ids: RoutingIds {
                 next: seed,
-                taken: Default::default(),
+                taken: HashSet::new(),
             },
             endpoint,
         }
@@ -357,12 +445,21 @@ impl Router {
 
     /// Whether a message is in ([`Router::recv`] gives it).
     pub fn has_messages(&self) -> bool {
-        !self.inbox.is_empty()
+        self.peers.iter().any(|p| !p.inbox.is_empty())
     }
 
-    /// The next message read, `[routing id, frames…]`, if one is in.
+    /// The next message read, `[routing id, frames…]`, if one is in: the peers take turns, a
+    /// message each.
     pub fn recv(&mut self) -> Option<Vec<Vec<u8>>> {
-        self.inbox.pop_front()
+        let count = self.peers.len();
+        for step in 0..count {
+            let at = (self.turn + step) % count;
+            if let Some(message) = self.peers[at].inbox.pop_front() {
+                self.turn = (at + 1) % count;
+                return Some(message);
+            }
+        }
+        None
     }
 
     /// Sends `[frames…, payload]` to the peer of `identity[0]`; the rest of `identity` goes
@@ -372,15 +469,11 @@ impl Router {
         let Some((id, envelope)) = identity.split_first() else {
             return;
         };
-        let Some(peer) = self
-            .peers
-            .iter_mut()
-            .find(|p| p.stage == Stage::Open && &p.id == id)
-        else {
+        let Some(peer) = self.peers.iter_mut().find(|p| p.is_open() && &p.id == id) else {
             tracing::debug!("a message for a peer that is gone; dropped");
             return;
         };
-        if peer.output.len() > MAX_PENDING {
+        if peer.pending() > MAX_PENDING {
             tracing::warn!(
                 "a peer reads nothing ({MAX_PENDING} bytes wait for it); a message dropped"
             );
@@ -394,35 +487,43 @@ impl Router {
         peer.flush();
     }
 
-    /// Waits up to `timeout_ms` (0: only looks) for something to do, and does it: accepts
-    /// connections, reads messages into the inbox, writes what waits to be written. `also` is
-    /// polled with the sockets; the answer is whether it is readable.
+    /// Waits up to `timeout_ms` (0: only looks; negative: until something happens) for
+    /// something to do, and does it: accepts connections, reads messages, writes what waits to
+    /// be written. `also` is polled with the sockets; the answer is whether it is readable.
     pub fn poll(
         &mut self,
         also: Option<&zmq::Socket>,
         timeout_ms: i64,
     ) -> Result<bool, zmq::Error> {
         self.reconnect();
+        let now = Instant::now();
         let mut timeout = timeout_ms;
-        if self.target.is_some() && self.peers.is_empty() {
-            timeout = timeout.clamp(0, i64::try_from(RECONNECT.as_millis()).unwrap_or(100));
+        let resting = now < self.listener_rests_until;
+        if (self.target.is_some() && self.peers.is_empty()) || resting {
+            let retry = i64::try_from(RECONNECT.as_millis()).unwrap_or(100);
+            timeout = if timeout < 0 {
+                retry
+            } else {
+                timeout.min(retry)
+            };
         }
         let mut items = Vec::with_capacity(self.peers.len() + 2);
-        match &self.listener {
-            Some(Listener::Tcp(l)) => {
-                items.push(zmq::PollItem::from_fd(l.as_raw_fd(), zmq::POLLIN))
+        let listening = match &self.listener {
+            Some(listener) if !resting => {
+                items.push(zmq::PollItem::from_fd(listener.fd(), zmq::POLLIN));
+                true
             }
-            Some(Listener::Unix(l, _)) => {
-                items.push(zmq::PollItem::from_fd(l.as_raw_fd(), zmq::POLLIN))
-            }
-            None => {}
-        }
+            _ => false,
+        };
         let first_peer = items.len();
         for peer in &self.peers {
-            let events = match peer.output.is_empty() {
-                true => zmq::POLLIN,
-                false => zmq::POLLIN | zmq::POLLOUT,
-            };
+            let mut events = zmq::PollEvents::empty();
+            if peer.inbox.len() < QUEUE {
+                events |= zmq::POLLIN;
+            }
+            if peer.pending() > 0 {
+                events |= zmq::POLLOUT;
+            }
             items.push(zmq::PollItem::from_fd(peer.stream.fd(), events));
         }
         if let Some(socket) = also {
@@ -434,14 +535,23 @@ impl Router {
             Err(e) => return Err(e),
         }
         let also_readable = also.is_some() && items.last().is_some_and(|i| i.is_readable());
-        let accept = first_peer > 0 && items[0].is_readable();
+        let accept = listening
+            && items[0]
+                .get_revents()
+                .intersects(zmq::POLLIN | zmq::POLLERR);
+        let now = Instant::now();
         for (peer, item) in self.peers.iter_mut().zip(&items[first_peer..]) {
-            if item.is_readable() || item.is_error() {
-                peer.read(&mut self.inbox, &mut self.ids);
+            let hangup = item.get_revents().contains(zmq::POLLERR);
+            if (item.is_readable() || hangup) && peer.inbox.len() < QUEUE {
+                peer.read(&mut self.ids);
             }
             // Writable again, or a PONG to send.
-            if !peer.output.is_empty() && !peer.closed {
+            if peer.pending() > 0 && !peer.closed {
                 peer.flush();
+            }
+            if peer.handshake_deadline().is_some_and(|until| now >= until) {
+                tracing::warn!("closed a connection: no ZeroMQ handshake within {HANDSHAKE:?}");
+                peer.closed = true;
             }
         }
         drop(items);
@@ -453,10 +563,11 @@ impl Router {
     }
 
     /// Gives what waits to be written up to `within` to leave (a server stopping: its last
-    /// answers, as libzmq's linger does).
+    /// answers, as libzmq's linger does), then ends each connection in order (a FIN after the
+    /// last byte, not a reset).
     pub fn linger(&mut self, within: Duration) {
         let deadline = Instant::now() + within;
-        while self.peers.iter().any(|p| !p.output.is_empty() && !p.closed) {
+        while self.peers.iter().any(|p| p.pending() > 0 && !p.closed) {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -466,16 +577,20 @@ impl Router {
                 break;
             }
         }
+        for peer in &mut self.peers {
+            peer.stream.shutdown_write();
+            // What the peer sent meanwhile is read, so closing does not reset the connection.
+            let mut sink = [0u8; 4096];
+            while matches!(peer.stream.read(&mut sink), Ok(n) if n > 0) {}
+        }
     }
 
     fn accept(&mut self) {
+        let Some(listener) = &self.listener else {
+            return;
+        };
         loop {
-            let stream = match &self.listener {
-                Some(Listener::Tcp(l)) => l.accept().map(|(s, _)| Stream::Tcp(s)),
-                Some(Listener::Unix(l, _)) => l.accept().map(|(s, _)| Stream::Unix(s)),
-                None => return,
-            };
-            match stream {
+            match listener.accept() {
                 Ok(stream) => match Peer::new(stream) {
                     Ok(peer) => self.peers.push(peer),
                     Err(e) => tracing::warn!(error = %e, "cannot set up a connection"),
@@ -483,8 +598,10 @@ impl Router {
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) => {
-                    // Out of file descriptors, say: the connection waits in the backlog.
-                    tracing::warn!(error = %e, "cannot accept a connection");
+                    // Out of file descriptors, say: the connection waits in the backlog, and
+                    // the listener rests instead of waking the loop again at once.
+                    tracing::warn!(error = %e, "cannot accept a connection; trying again in {RECONNECT:?}");
+                    self.listener_rests_until = Instant::now() + RECONNECT;
                     return;
                 }
             }
@@ -512,11 +629,14 @@ impl Router {
     fn drop_closed(&mut self) {
         let ids = &mut self.ids;
         self.peers.retain(|peer| {
-            if peer.closed {
+            if peer.closed && peer.stage == Stage::Open {
                 ids.taken.remove(&peer.id);
             }
             !peer.closed
         });
+        if self.turn >= self.peers.len() {
+            self.turn = 0;
+        }
     }
 }
 
@@ -569,11 +689,10 @@ mod tests {
             .expect("READY");
         let mut ids = RoutingIds {
             next: 0,
-            taken: Default::default(),
+            taken: HashSet::new(),
         };
-        let mut inbox = VecDeque::new();
-        peer.read(&mut inbox, &mut ids);
-        assert!(peer.stage == Stage::Open && !peer.closed);
+        peer.read(&mut ids);
+        assert!(peer.is_open());
         (peer, theirs, ids)
     }
 
@@ -587,7 +706,7 @@ mod tests {
         let mut frame = Vec::new();
         wire::put_frame(&mut frame, wire::COMMAND, &ping);
         theirs.write_all(&frame).expect("PING");
-        peer.read(&mut VecDeque::new(), &mut ids);
+        peer.read(&mut ids);
         peer.flush();
         let mut pong = [0u8; 10];
         theirs.read_exact(&mut pong).expect("PONG");
@@ -601,12 +720,15 @@ mod tests {
         let mut frames = Vec::new();
         wire::put_frame(&mut frames, wire::MORE, b"");
         wire::put_frame(&mut frames, 0, &[9; 1000]);
-        let mut inbox = VecDeque::new();
         for byte in &frames {
             theirs.write_all(&[*byte]).expect("one byte");
-            peer.read(&mut inbox, &mut ids);
+            peer.read(&mut ids);
         }
-        assert_eq!(inbox.len(), 1, "one message, once all its bytes are in");
-        assert_eq!(inbox[0], vec![b"bob".to_vec(), vec![], vec![9; 1000]]);
+        assert_eq!(
+            peer.inbox.len(),
+            1,
+            "one message, once all its bytes are in"
+        );
+        assert_eq!(peer.inbox[0], vec![b"bob".to_vec(), vec![], vec![9; 1000]]);
     }
 }

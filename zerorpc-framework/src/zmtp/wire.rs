@@ -16,17 +16,23 @@ pub fn greeting() -> [u8; GREETING_LEN] {
 
 pub const GREETING_LEN: usize = 64;
 
-/// What is wrong with a peer's greeting, if anything.
+/// What is wrong with a peer's greeting, if anything — from as much of it as has arrived
+/// (`g` may be a prefix: the signature's first byte, its last, the version are each checked as
+/// soon as they are in, so a stranger is refused at once, not after 64 bytes that never come).
 pub fn check_greeting(g: &[u8]) -> Result<(), String> {
-    if g.len() < GREETING_LEN || g[0] != 0xFF || g[9] & 1 == 0 {
-        return Err("not a ZMTP 3 greeting (an older ZeroMQ, or not ZeroMQ at all)".into());
+    let not_zmtp = || "not a ZeroMQ greeting (not ZeroMQ at all?)".to_string();
+    if g.first().is_some_and(|&b| b != 0xFF) || g.get(9).is_some_and(|&b| b & 1 == 0) {
+        return Err(not_zmtp());
     }
-    if g[10] < 3 {
-        return Err(format!("ZMTP {}.{}: 3.0 or later needed", g[10], g[11]));
+    if let Some(&revision) = g.get(10) {
+        if revision < 3 {
+            return Err(format!(
+                "an older ZMTP (revision {revision}: libzmq before 4.0); 3.0 or later needed"
+            ));
+        }
     }
-    let mechanism = &g[12..32];
-    if *mechanism != greeting()[12..32] {
-        let name = String::from_utf8_lossy(mechanism);
+    if g.len() >= 32 && g[12..32] != greeting()[12..32] {
+        let name = String::from_utf8_lossy(&g[12..32]);
         return Err(format!(
             "security mechanism {:?}: only NULL is spoken here",
             name.trim_end_matches('\0')
@@ -164,10 +170,19 @@ mod tests {
         assert_eq!(check_greeting(&greeting()), Ok(()));
         let mut old = greeting();
         old[10] = 2;
-        assert!(check_greeting(&old).is_err_and(|e| e.contains("ZMTP 2.0")));
+        assert!(check_greeting(&old).is_err_and(|e| e.contains("revision 2")));
         let mut curve = greeting();
         curve[12..17].copy_from_slice(b"CURVE");
         assert!(check_greeting(&curve).is_err_and(|e| e.contains("CURVE")));
         assert!(check_greeting(b"GET / HTTP/1.1\r\n").is_err());
+        assert!(check_greeting(b"G").is_err(), "refused at the first byte");
+        assert_eq!(
+            check_greeting(&greeting()[..5]),
+            Ok(()),
+            "a prefix waits for more"
+        );
+        // libzmq 3.x: the signature, then revision 1 (ZMTP 2.0)
+        let zmtp2 = [0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 1];
+        assert!(check_greeting(&zmtp2).is_err_and(|e| e.contains("older ZMTP")));
     }
 }
