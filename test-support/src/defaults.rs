@@ -30,11 +30,26 @@ pub fn lock_default_port(port: u16) -> Option<std::fs::File> {
     }
     if busy() {
         skip(&format!(
-            "port {port} is busy (a tutorial server already running?)"
+            "port {port} is busy (a tutorial server already running?){}",
+            who_listens(port)
         ));
         return None;
     }
     Some(file)
+}
+
+/// `: <the listeners on port, with their processes>` as `ss` shows them, or nothing: which
+/// program holds a port the tests needed, for whoever reads the failure.
+fn who_listens(port: u16) -> String {
+    let shown = Command::new("ss")
+        .args(["-Htanp", &format!("sport = :{port}")])
+        .output();
+    match shown {
+        Ok(out) if out.status.success() && !out.stdout.is_empty() => {
+            format!(": {}", String::from_utf8_lossy(&out.stdout).trim())
+        }
+        _ => String::new(),
+    }
 }
 
 /// Runs `bin` with `flag endpoint` (plus `extra` arguments) where `endpoint` lacks its

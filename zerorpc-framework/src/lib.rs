@@ -22,7 +22,8 @@
 //! [`server`] (the server you assemble, its registry and the line that calls your code),
 //! [`middleware`] (the aspects); then the built-ins and the [`console`] line, [`events`] (the
 //! wire), [`method`] and its error [`Failure`], the server's worker and I/O thread, [`client`];
-//! the answers [`python`] and [`patterns`]; and [`workers`], an optimisation.
+//! the answers [`python`] and [`patterns`]; and two optimisations: [`workers`], and [`zmtp`] (the
+//! server's ROUTER speaking ZeroMQ's wire protocol itself, with no libzmq I/O thread to wake).
 
 // The lesson and the answers the README presents: public, to be read and used.
 pub mod app;
