@@ -313,3 +313,30 @@ fn a_second_client_with_a_taken_identity_is_not_heard() {
     );
     server.stop();
 }
+
+/// `--connect` by host name, started before the client binds: the ROUTER tries again every
+/// 100 ms, resolving `localhost` each time, until the client is there; then it serves it.
+#[test]
+fn a_connecting_router_waits_for_its_client_by_host_name() {
+    let port = test_support::free_port();
+    let context = zmq::Context::new();
+    let bound = zerorpc_framework::app::server(None)
+        .connect(&context, &format!("tcp://localhost:{port}"))
+        .expect("a connecting server");
+    let server =
+        test_support::ServerThread::spawn("zerorpc-server --connect", move |stop| bound.run(&stop));
+    std::thread::sleep(Duration::from_millis(300)); // a few refused attempts first
+    let client = context.socket(zmq::DEALER).expect("a DEALER");
+    client.set_linger(0).expect("linger");
+    client
+        .bind(&format!("tcp://127.0.0.1:{port}"))
+        .expect("the client binds");
+    events::send(
+        &client,
+        &[],
+        &call_bytes(Value::from("c"), "add", vec![20.into(), 22.into()]),
+    )
+    .expect("send");
+    assert_eq!(next_event(&client).args, Value::Array(vec![42.into()]));
+    server.stop().expect("the server loop ends without error");
+}

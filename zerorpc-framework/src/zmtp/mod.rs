@@ -27,13 +27,17 @@ pub use router::Router;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     Tcp(SocketAddr),
+    /// To connect to a host by name: resolved at each attempt, as libzmq does (a name that
+    /// does not resolve yet may later).
+    Host(String, u16),
     Ipc(PathBuf),
 }
 
 impl Endpoint {
     /// `tcp://HOST:PORT` or `ipc://PATH`, with libzmq's errors for the same mistakes: no
     /// `transport://` is `EINVAL`, another transport `EPROTONOSUPPORT`, a bind to a host name
-    /// `ENODEV` (a bind takes an IP address or `*`; a port `*` is any free one).
+    /// `ENODEV` (a bind takes an IP address, an interface name or `*`; a port `*` is any free
+    /// one).
     pub fn parse(endpoint: &str, bind: bool) -> Result<Endpoint, zmq::Error> {
         let (transport, address) = endpoint.split_once("://").ok_or(zmq::Error::EINVAL)?;
         match transport {
@@ -54,14 +58,37 @@ impl Endpoint {
         if bind {
             let ip = match host {
                 "*" => IpAddr::from([0, 0, 0, 0]),
-                _ => host.parse::<IpAddr>().map_err(|_| zmq::Error::ENODEV)?,
+                _ => match host.parse::<IpAddr>() {
+                    Ok(ip) => ip,
+                    Err(_) => interface_address(host)?,
+                },
             };
             return Ok(Endpoint::Tcp(SocketAddr::new(ip, port)));
         }
-        router::resolve(host, port)
-            .map(Endpoint::Tcp)
-            .ok_or(zmq::Error::EINVAL)
+        Ok(match host.parse::<IpAddr>() {
+            Ok(ip) => Endpoint::Tcp(SocketAddr::new(ip, port)),
+            Err(_) => Endpoint::Host(host.to_string(), port),
+        })
     }
+}
+
+/// The address of a network interface (`lo`, `eth0`), asked of libzmq, which binds to one:
+/// a scratch socket is bound to any port of it and closed. Its error for a name that is no
+/// interface (a host name) is `ENODEV`, as for the real bind.
+fn interface_address(name: &str) -> Result<IpAddr, zmq::Error> {
+    let context = zmq::Context::new();
+    let scratch = context.socket(zmq::PAIR)?;
+    scratch.set_linger(0)?;
+    scratch.bind(&format!("tcp://{name}:*"))?;
+    let bound = common::zmq_util::last_endpoint(&scratch)?;
+    let (host, _port) = bound
+        .trim_start_matches("tcp://")
+        .rsplit_once(':')
+        .ok_or(zmq::Error::EINVAL)?;
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .map_err(|_| zmq::Error::EINVAL)
 }
 
 #[cfg(test)]
@@ -89,7 +116,7 @@ mod tests {
         );
         assert_eq!(
             Endpoint::parse("tcp://localhost:4242", false),
-            Ok(tcp("127.0.0.1:4242"))
+            Ok(Endpoint::Host("localhost".into(), 4242))
         );
         assert_eq!(
             Endpoint::parse("ipc:///tmp/z.sock", true),

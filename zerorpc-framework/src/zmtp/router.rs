@@ -408,6 +408,7 @@ impl Router {
     /// `ipc://PATH`). The errors are libzmq's for the same mistakes.
     pub fn bind(endpoint: &str) -> Result<Router, zmq::Error> {
         let (listener, bound) = match Endpoint::parse(endpoint, true)? {
+            Endpoint::Host(..) => return Err(zmq::Error::ENODEV), // parse gives none for a bind
             Endpoint::Tcp(addr) => {
                 let listener = TcpListener::bind(addr).map_err(zmq_error)?;
                 let local = listener.local_addr().map_err(zmq_error)?;
@@ -618,6 +619,13 @@ impl Router {
         *next_try = Instant::now() + RECONNECT;
         let stream = match target {
             Endpoint::Tcp(addr) => TcpStream::connect_timeout(addr, RECONNECT).map(Stream::Tcp),
+            Endpoint::Host(host, port) => match resolve(host, *port) {
+                Some(addr) => TcpStream::connect_timeout(&addr, RECONNECT).map(Stream::Tcp),
+                None => Err(std::io::Error::new(
+                    ErrorKind::NotFound,
+                    format!("{host} does not resolve (yet?)"),
+                )),
+            },
             Endpoint::Ipc(path) => UnixStream::connect(path).map(Stream::Unix),
         };
         match stream.and_then(Peer::new) {
@@ -654,7 +662,7 @@ fn zmq_error(e: std::io::Error) -> zmq::Error {
 }
 
 /// `tcp://…` resolved to the first IPv4 address, as libzmq prefers.
-pub(super) fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
+fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
     use std::net::ToSocketAddrs;
     let all: Vec<SocketAddr> = (host, port).to_socket_addrs().ok()?.collect();
     all.iter()
