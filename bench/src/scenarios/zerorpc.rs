@@ -255,8 +255,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
 
 /// A DEALER that calls `add(7, 3)` again and again, as lean as demo6's REQ client (whose
 /// request is encoded once): the call event is encoded once, and each call writes a fresh
-/// message id (as zerorpc requires) into its 32 bytes in place. The answer is decoded and
-/// matched by its `response_to`; heartbeats of a slow server are skipped.
+/// message id (as zerorpc requires) into its 32 bytes in place. The event goes onto and off
+/// the socket with the framework's own `events::send` and `events::recv_answer` (which skips
+/// heartbeats and other conversations' events).
 struct Client {
     socket: zmq::Socket,
     endpoint: String,
@@ -264,7 +265,6 @@ struct Client {
     /// Where the message id's 32 bytes sit in `request`.
     id_at: std::ops::Range<usize>,
     calls: u64,
-    reply: zmq::Message,
 }
 
 impl Client {
@@ -290,7 +290,6 @@ impl Client {
             request,
             id_at: start..start + 32,
             calls: 0,
-            reply: zmq::Message::new(),
         })
     }
 
@@ -298,41 +297,20 @@ impl Client {
         use std::io::Write;
         self.calls += 1;
         write!(&mut self.request[self.id_at.clone()], "{:032x}", self.calls)?;
-        self.socket.send(&b""[..], zmq::SNDMORE)?;
-        self.socket.send(&self.request[..], 0)?;
-        let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
-        loop {
-            // [delimiter, payload]: the payload is the last frame
-            loop {
-                match self.socket.recv(&mut self.reply, 0) {
-                    Ok(()) => {}
-                    Err(zmq::Error::EAGAIN) => {
-                        bail!("no answer from {} within {REPLY_TIMEOUT:?}", self.endpoint)
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-                if !self.reply.get_more() {
-                    break;
-                }
-            }
-            let answer = Event::decode(&self.reply)?;
-            let id = &self.request[self.id_at.clone()];
-            let mine = matches!(&answer.header.response_to, Some(Value::Binary(to)) if to == id);
-            if mine && answer.name != events::HEARTBEAT {
-                if answer.name != "OK" || answer.args != Value::Array(vec![10.into()]) {
-                    bail!(
-                        "{} answered add(7, 3) with {} {}",
-                        self.endpoint,
-                        answer.name,
-                        answer.args
-                    );
-                }
-                return Ok(());
-            }
-            if std::time::Instant::now() >= deadline {
-                bail!("no answer from {} within {REPLY_TIMEOUT:?}", self.endpoint);
-            }
+        events::send(&self.socket, &[], &self.request)?;
+        let id = Value::Binary(self.request[self.id_at.clone()].to_vec());
+        let Some(answer) = events::recv_answer(&self.socket, &id, REPLY_TIMEOUT)? else {
+            bail!("no answer from {} within {REPLY_TIMEOUT:?}", self.endpoint);
+        };
+        if answer.name != events::OK || answer.args != Value::Array(vec![10.into()]) {
+            bail!(
+                "{} answered add(7, 3) with {} {}",
+                self.endpoint,
+                answer.name,
+                answer.args
+            );
         }
+        Ok(())
     }
 }
 
