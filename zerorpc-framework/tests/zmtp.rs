@@ -45,16 +45,29 @@ fn assert_closed_by_server(mut stream: TcpStream, why: &str) {
     }
 }
 
+/// Sends the call `method(args)` with the str id `id` on a DEALER.
+fn call(socket: &zmq::Socket, id: &str, method: &str, args: Vec<Value>) {
+    events::send(socket, &[], &call_bytes(Value::from(id), method, args)).expect("send");
+}
+
+/// A DEALER set up by `prepare` (options that must come before `connect`), then connected.
+fn dealer_with(
+    context: &zmq::Context,
+    endpoint: &str,
+    prepare: impl FnOnce(&zmq::Socket) -> zmq::Result<()>,
+) -> zmq::Socket {
+    let socket = context.socket(zmq::DEALER).expect("a DEALER");
+    socket.set_linger(0).expect("linger");
+    prepare(&socket).expect("socket options");
+    socket.connect(endpoint).expect("connect");
+    socket
+}
+
 /// `add(1, 2)` on a fresh DEALER answers 3: the server still serves.
 fn assert_serves(endpoint: &str) {
     let context = zmq::Context::new();
     let socket = dealer(&context, endpoint);
-    events::send(
-        &socket,
-        &[],
-        &call_bytes(Value::from("still"), "add", vec![1.into(), 2.into()]),
-    )
-    .expect("send");
+    call(&socket, "still", "add", vec![1.into(), 2.into()]);
     assert_eq!(next_event(&socket).args, Value::Array(vec![3.into()]));
 }
 
@@ -152,15 +165,11 @@ fn a_client_that_stops_reading_does_not_stall_the_others() {
 fn answers_go_to_their_callers_with_and_without_an_identity() {
     let server = start();
     let context = zmq::Context::new();
-    let named = context.socket(zmq::DEALER).expect("a DEALER");
-    named.set_identity(b"alice").expect("identity");
-    named.set_linger(0).expect("linger");
-    named.connect(&server.endpoint).expect("connect");
+    let named = dealer_with(&context, &server.endpoint, |s| s.set_identity(b"alice"));
     let anonymous = dealer(&context, &server.endpoint);
     for round in 0..20 {
         for (socket, who) in [(&named, "alice"), (&anonymous, "anon")] {
-            let id = Value::from(format!("{who}-{round}"));
-            events::send(socket, &[], &call_bytes(id, "hello", vec![who.into()])).expect("send");
+            call(socket, &format!("{who}-{round}"), "hello", vec![who.into()]);
         }
         for (socket, who) in [(&named, "alice"), (&anonymous, "anon")] {
             let answer: Event = next_event(socket);
@@ -217,12 +226,7 @@ fn a_flood_from_one_client_does_not_hold_up_another() {
     flood.write_all(&calls).expect("the flood");
     let context = zmq::Context::new();
     let other = dealer(&context, &server.endpoint);
-    events::send(
-        &other,
-        &[],
-        &call_bytes(Value::from("o"), "hello", vec!["other".into()]),
-    )
-    .expect("send");
+    call(&other, "o", "hello", vec!["other".into()]);
     assert_eq!(
         next_event(&other).args,
         Value::Array(vec!["Hello, other!".into()])
@@ -256,19 +260,11 @@ fn a_flood_from_one_client_does_not_hold_up_another() {
 fn zmtp_pings_of_a_libzmq_client_are_answered() {
     let server = start();
     let context = zmq::Context::new();
-    let socket = context.socket(zmq::DEALER).expect("a DEALER");
-    socket.set_linger(0).expect("linger");
-    socket.set_heartbeat_ivl(50).expect("heartbeat interval");
-    socket
-        .set_heartbeat_timeout(200)
-        .expect("heartbeat timeout");
-    socket.connect(&server.endpoint).expect("connect");
-    events::send(
-        &socket,
-        &[],
-        &call_bytes(Value::from("s"), "sleep", vec![Value::F64(1.0)]),
-    )
-    .expect("send");
+    let socket = dealer_with(&context, &server.endpoint, |s| {
+        s.set_heartbeat_ivl(50)?;
+        s.set_heartbeat_timeout(200)
+    });
+    call(&socket, "s", "sleep", vec![Value::F64(1.0)]);
     let answer = next_event(&socket);
     assert_eq!(answer.name, "OK", "{answer:?}");
     server.stop();
@@ -281,16 +277,8 @@ fn a_second_client_with_a_taken_identity_is_not_heard() {
     let server = start();
     let context = zmq::Context::new();
     let named = |who: &str| {
-        let socket = context.socket(zmq::DEALER).expect("a DEALER");
-        socket.set_identity(b"alice").expect("identity");
-        socket.set_linger(0).expect("linger");
-        socket.connect(&server.endpoint).expect("connect");
-        events::send(
-            &socket,
-            &[],
-            &call_bytes(Value::from(who), "hello", vec![who.into()]),
-        )
-        .expect("send");
+        let socket = dealer_with(&context, &server.endpoint, |s| s.set_identity(b"alice"));
+        call(&socket, who, "hello", vec![who.into()]);
         socket
     };
     let first = named("first");
@@ -301,12 +289,7 @@ fn a_second_client_with_a_taken_identity_is_not_heard() {
     let second = named("second");
     let heard = events::recv(&second, Duration::from_secs(1)).expect("a receive");
     assert!(heard.is_none(), "the second alice was answered: {heard:?}");
-    events::send(
-        &first,
-        &[],
-        &call_bytes(Value::from("again"), "hello", vec!["again".into()]),
-    )
-    .expect("send");
+    call(&first, "again", "hello", vec!["again".into()]);
     assert_eq!(
         next_event(&first).args,
         Value::Array(vec!["Hello, again!".into()])
@@ -314,29 +297,43 @@ fn a_second_client_with_a_taken_identity_is_not_heard() {
     server.stop();
 }
 
-/// `--connect` by host name, started before the client binds: the ROUTER tries again every
-/// 100 ms, resolving `localhost` each time, until the client is there; then it serves it.
+/// `--connect` by host name, started before its client: the ROUTER tries again every 100 ms,
+/// resolving `localhost` each time — through a peer that hangs up on it, then refused
+/// attempts — until the client is there; then it serves it.
 #[test]
 fn a_connecting_router_waits_for_its_client_by_host_name() {
     let port = test_support::free_port();
+    // First something that accepts and hangs up at once: the router must come back twice.
+    let impostor = std::net::TcpListener::bind(("127.0.0.1", port)).expect("a listener");
+    impostor.set_nonblocking(true).expect("non-blocking");
     let context = zmq::Context::new();
     let bound = zerorpc_framework::app::server(None)
         .connect(&context, &format!("tcp://localhost:{port}"))
         .expect("a connecting server");
     let server =
         test_support::ServerThread::spawn("zerorpc-server --connect", move |stop| bound.run(&stop));
-    std::thread::sleep(Duration::from_millis(300)); // a few refused attempts first
+    let deadline = Instant::now() + WAIT;
+    let mut accepted = 0;
+    while accepted < 2 {
+        match impostor.accept() {
+            Ok(_) => accepted += 1, // dropped at once: the router sees the end of the stream
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the router connected {accepted} times"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+    drop(impostor); // now its attempts are refused, until the client binds
     let client = context.socket(zmq::DEALER).expect("a DEALER");
     client.set_linger(0).expect("linger");
     client
         .bind(&format!("tcp://127.0.0.1:{port}"))
         .expect("the client binds");
-    events::send(
-        &client,
-        &[],
-        &call_bytes(Value::from("c"), "add", vec![20.into(), 22.into()]),
-    )
-    .expect("send");
+    call(&client, "c", "add", vec![20.into(), 22.into()]);
     assert_eq!(next_event(&client).args, Value::Array(vec![42.into()]));
     server.stop().expect("the server loop ends without error");
 }

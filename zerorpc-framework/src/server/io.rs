@@ -40,13 +40,12 @@ pub struct Bound {
     pull: zmq::Socket,
     /// Workers send their events here; `None` once the server stopped.
     outbox: Arc<Mutex<Option<zmq::Socket>>>,
-    endpoint: String,
 }
 
 impl std::fmt::Debug for Bound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bound")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &self.router.endpoint())
             .finish()
     }
 }
@@ -88,14 +87,13 @@ impl Bound {
             heartbeat,
             pull,
             outbox: Arc::new(Mutex::new(Some(push))),
-            endpoint: router.endpoint().to_string(),
             router,
         })
     }
 
     /// The endpoint actually bound (the port filled in).
     pub fn endpoint(&self) -> &str {
-        &self.endpoint
+        self.router.endpoint()
     }
 
     /// Serves until `stop` is raised. Never returns early on a bad message: it is logged and

@@ -164,23 +164,31 @@ impl Peer {
         self.stage == Stage::Open && !self.closed
     }
 
+    /// What one `read` or `write` did: `Some(n)` bytes moved (0 after a signal: try again), or
+    /// `None` to stop — for now (it would block) or for good (end of stream or an error: the
+    /// peer is then `closed`).
+    fn moved(&mut self, outcome: std::io::Result<usize>) -> Option<usize> {
+        match outcome {
+            Ok(0) => self.closed = true,
+            Ok(n) => return Some(n),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted => return Some(0),
+            Err(e) => {
+                tracing::debug!(error = %e, "a peer's connection failed; closing it");
+                self.closed = true;
+            }
+        }
+        None
+    }
+
     /// Writes what is pending, as far as the socket takes it now.
     fn flush(&mut self) {
         while self.written < self.output.len() {
-            match self.stream.write(&self.output[self.written..]) {
-                Ok(0) => {
-                    self.closed = true;
-                    break;
-                }
-                Ok(n) => self.written += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => {
-                    tracing::debug!(error = %e, "a peer's connection failed; closing it");
-                    self.closed = true;
-                    break;
-                }
-            }
+            let outcome = self.stream.write(&self.output[self.written..]);
+            let Some(n) = self.moved(outcome) else {
+                break;
+            };
+            self.written += n;
         }
         // Compact only once half is sent: a slow reader's backlog is not moved on every write.
         if self.written == self.output.len() {
@@ -197,25 +205,14 @@ impl Peer {
         let mut chunk = [0u8; 64 * 1024];
         let mut read = 0;
         while read < READ_PER_TURN {
-            match self.stream.read(&mut chunk) {
-                Ok(0) => {
-                    self.closed = true;
-                    break;
-                }
-                Ok(n) => {
-                    self.input.extend_from_slice(&chunk[..n]);
-                    read += n;
-                    if n < chunk.len() {
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => {
-                    tracing::debug!(error = %e, "a peer's connection failed; closing it");
-                    self.closed = true;
-                    break;
-                }
+            let outcome = self.stream.read(&mut chunk);
+            let Some(n) = self.moved(outcome) else {
+                break;
+            };
+            self.input.extend_from_slice(&chunk[..n]);
+            read += n;
+            if n > 0 && n < chunk.len() {
+                break; // the socket is empty for now
             }
         }
         if let Err(why) = self.parse(ids) {
